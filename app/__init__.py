@@ -1,0 +1,68 @@
+"""Stadtkalender: the shared event and invitation management of a city administration."""
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+
+from app.extensions import babel, csrf, db, limiter, login, mail, migrate
+from config import DEV_SECRET_KEY, Config
+
+
+def _select_locale() -> str:
+    """Choose the UI language: the visitor's explicit choice, else German."""
+    if not has_request_context():
+        return "de"
+    choice = session.get("lang")
+    if choice in ("de", "en"):
+        return choice
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user.locale
+    return "de"
+
+
+def _check_production_settings(app: Flask) -> None:
+    """Refuse to start production with a missing or development secret key."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+
+
+def create_app(config_class: type = Config, **overrides) -> Flask:
+    """Create and configure the application."""
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    _check_production_settings(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    limiter.init_app(app)
+
+    from app import models  # noqa: F401 - registers every table with the metadata
+    from app.events import versioning  # noqa: F401 - registers the flush listener
+    from app.web import register_web
+
+    register_web(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _remember_language() -> None:
+        """Keep a ?lang= choice in the session."""
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
+
+    return app

@@ -1,0 +1,54 @@
+"""Forms for logging in, account settings and user administration."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from app.accounts.models import Role
+
+ROLE_LABELS = {
+    Role.STAFF: _l("Staff (department)"),
+    Role.COMMS: _l("Communications team"),
+    Role.ADMIN: _l("Administrator"),
+}
+LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email()])
+    password = PasswordField(_l("Password"), validators=[InputRequired()])
+    remember = BooleanField(_l("Stay logged in on this device"))
+    submit = SubmitField(_l("Log in"))
+
+
+class AccountForm(FlaskForm):
+    """The user's own settings."""
+
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    submit = SubmitField(_l("Save"))
+
+
+class UserForm(FlaskForm):
+    """An administrator creates or edits an account."""
+
+    email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    department = SelectField(_l("Department"), choices=[], validate_choice=False)
+    locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=12)],
+        description=_l("At least 12 characters. Leave empty to keep the current password."),
+    )
+    active = BooleanField(_l("Account active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form whose only purpose is the CSRF token of a confirmed action."""
+
+    submit = SubmitField(_l("Confirm"))

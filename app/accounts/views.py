@@ -1,0 +1,139 @@
+"""Login, logout, account settings, private feed link, and user administration."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.accounts import operations
+from app.accounts.access import admin_required, public
+from app.accounts.forms import AccountForm, ConfirmForm, LoginForm, UserForm
+from app.accounts.models import Role, User
+from app.departments.models import Department
+from app.errors import ValidationError
+from app.extensions import db, limiter
+from app.form_errors import apply_errors
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a local redirect target, never another host."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("events.index")
+
+
+def _login_limit() -> str:
+    """Return the configured login rate limit."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _email_key() -> str:
+    """Rate-limit key per attempted account, so one address cannot be guessed from many IPs."""
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_email_key)
+def login():
+    """Show the login form and log the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("events.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).filter_by(email=email))
+        if user is not None and user.active and user.check_password(form.password.data):
+            session.clear()  # a fresh session id against fixation
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("Email or password is wrong."))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    """Log out (POST only, with CSRF token)."""
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """Show the user's settings and private calendar feed address."""
+    form = AccountForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        session["lang"] = form.locale.data
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("auth.account"))
+    token = current_user.feed_token(current_app.config["SECRET_KEY"])
+    feed_url = current_app.config["BASE_URL"] + url_for("feeds.private", token=token)
+    return render_template("auth/account.html", form=form, feed_url=feed_url, reset=ConfirmForm())
+
+
+@bp.post("/account/feed-reset")
+def reset_feed():
+    """Replace the private feed address; the old one stops working."""
+    if ConfirmForm().validate_on_submit():
+        current_user.reset_feed_token()
+        db.session.commit()
+        flash(_("Your private calendar address was replaced. Subscribe again."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+@public
+def language(lang: str):
+    """Switch the interface language."""
+    if lang in current_app.config["LANGUAGES"] and ConfirmForm().validate_on_submit():
+        session["lang"] = lang
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _department_choices() -> list[tuple[str, str]]:
+    """Return the departments as select choices, with an empty first choice."""
+    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return [("", _("— none —"))] + [(d.code, d.name) for d in rows]
+
+
+@bp.get("/admin/users")
+@admin_required
+def users():
+    """List all accounts."""
+    rows = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"], endpoint="new_user")
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"], endpoint="edit_user")
+@admin_required
+def edit_user(user_id: int | None = None):
+    """Create or edit an account."""
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    form.department.choices = _department_choices()
+    if request.method == "GET" and user is not None:
+        form.department.data = user.department.code if user.department else ""
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        try:
+            operations.save_user(user, form.data, now=datetime.now(UTC))
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Account saved."), "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user, roles=Role)

@@ -1,0 +1,84 @@
+"""Thin command-line commands: call domain code, commit, print."""
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.accounts.models import ApiToken, Role, User
+from app.accounts.operations import create_user
+from app.departments.models import Department
+from app.errors import ValidationError
+from app.extensions import db
+
+departments_cli = AppGroup("departments", help="Manage departments.")
+users_cli = AppGroup("users", help="Manage staff accounts and API tokens.")
+
+
+def _fail(error: ValidationError) -> None:
+    """Print validation messages and exit with status 2."""
+    for field_name, messages in error.errors.items():
+        for message in messages:
+            click.echo(f"{field_name}: {message}", err=True)
+    raise SystemExit(2)
+
+
+@departments_cli.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--email", default="", help="The department's human mailbox.")
+def create_department(code: str, name: str, email: str) -> None:
+    """Create a department with a short code and a name."""
+    code = code.strip().lower()
+    if db.session.scalar(select(Department).filter_by(code=code)):
+        _fail(ValidationError.single("code", f"department {code!r} exists already"))
+    db.session.add(Department(code=code, name=name.strip(), email=email.strip()))
+    db.session.commit()
+    click.echo(f"Created department {code}: {name}")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--department", "department_code", default=None, help="Department code (staff).")
+@click.option("--password", required=True, help="At least 12 characters.")
+def create_user_command(email, name, role, department_code, password) -> None:
+    """Create a staff, comms or admin account."""
+    try:
+        user = create_user(
+            email=email,
+            name=name,
+            role=Role(role),
+            department_code=department_code,
+            password=password,
+            now=datetime.now(UTC),
+        )
+    except ValidationError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {user.role.value} user {user.email}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def issue_token(email: str) -> None:
+    """Print a new API token for the user; only its hash is stored."""
+    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        _fail(ValidationError.single("email", f"no user with email {email}"))
+    token, plain = ApiToken.issue(user, datetime.now(UTC))
+    db.session.add(token)
+    db.session.commit()
+    click.echo(plain)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    from app.demo import demo_cli
+
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,141 @@
+"""The event form and its translation into domain input."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.departments.models import Department
+from app.events.models import Event, Visibility
+from app.events.operations import EventInput
+from app.extensions import db
+from app.venues.models import Venue
+from app.vocabularies.models import Audience, Category
+
+VISIBILITY_LABELS = {
+    Visibility.PUBLIC: _l("Public – listed on the public city calendar"),
+    Visibility.INTERNAL: _l("Internal – staff of the administration only"),
+    Visibility.CONFIDENTIAL: _l("Confidential – others only see the venue as reserved"),
+}
+# Domain error names that differ from form field names.
+FIELD_ALIASES = {
+    "starts_at": "start_date",
+    "ends_at": "end_date",
+    "rsvp_deadline": "rsvp_deadline_date",
+}
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (accessible without JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EventForm(FlaskForm):
+    """Create or edit an event."""
+
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
+    all_day = BooleanField(_l("All-day event"))
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Start time"), validators=[Optional()])
+    end_date = DateField(_l("End date"), validators=[Optional()],
+                         description=_l("Leave empty for an event on one day."))
+    end_time = TimeField(_l("End time"), validators=[Optional()])
+    venue_id = SelectField(_l("Venue"), coerce=int, choices=[])
+    location = StringField(_l("Other location"), validators=[Length(max=300)],
+                           description=_l("Only when no venue from the register fits."))
+    department = SelectField(_l("Owning department"), choices=[])
+    co_hosts = CheckboxListField(_l("Co-hosting departments"), choices=[])
+    audiences = CheckboxListField(_l("Audiences"), choices=[])
+    category = SelectField(_l("Category"), choices=[])
+    visibility = RadioField(
+        _l("Visibility"),
+        choices=[(v.value, label) for v, label in VISIBILITY_LABELS.items()],
+        default=Visibility.INTERNAL.value,
+    )
+    capacity = IntegerField(_l("Capacity (guests)"), validators=[Optional(), NumberRange(min=0)])
+    max_plus_ones = IntegerField(_l("Companions per guest"), default=0,
+                                 validators=[InputRequired(), NumberRange(min=0, max=20)])
+    rsvp_deadline_date = DateField(_l("Reply by (date)"), validators=[Optional()])
+    rsvp_deadline_time = TimeField(_l("Reply by (time)"), validators=[Optional()])
+    save = SubmitField(_l("Save as draft"))
+    publish = SubmitField(_l("Save and publish"))
+
+    def load_choices(self, user) -> None:
+        """Fill the select choices from the registers."""
+        venues = db.session.scalars(select(Venue).where(Venue.active).order_by(Venue.name)).all()
+        self.venue_id.choices = [(0, "—")] + [(v.id, v.name) for v in venues]
+        departments = db.session.scalars(
+            select(Department).where(Department.active).order_by(Department.name)
+        ).all()
+        self.co_hosts.choices = [(d.code, d.name) for d in departments]
+        if user.sees_everything:
+            self.department.choices = [(d.code, d.name) for d in departments]
+        elif user.department is not None:
+            self.department.choices = [(user.department.code, user.department.name)]
+        audiences = db.session.scalars(select(Audience).where(Audience.active).order_by(Audience.name))
+        self.audiences.choices = [(a.code, a.name) for a in audiences]
+        categories = db.session.scalars(select(Category).where(Category.active).order_by(Category.name))
+        self.category.choices = [("", "—")] + [(c.code, c.name) for c in categories]
+
+    def fill_from(self, event: Event) -> None:
+        """Set the fields from an existing event (GET of the edit page)."""
+        data = EventInput.from_event(event)
+        self.process(obj=event)
+        self.start_date.data = event.start_local.date()
+        self.start_time.data = None if event.all_day else event.start_local.time()
+        end = data.end if event.all_day else event.end_local
+        self.end_date.data = end if event.all_day else end.date()
+        self.end_time.data = None if event.all_day else end.time()
+        self.venue_id.data = event.venue_id or 0
+        self.department.data = event.department.code
+        self.co_hosts.data = data.co_hosts
+        self.audiences.data = data.audiences
+        self.category.data = data.category or ""
+        self.visibility.data = event.visibility.value
+        if event.rsvp_deadline is not None:
+            local = data.rsvp_deadline.astimezone(ZoneInfo(event.timezone))
+            self.rsvp_deadline_date.data, self.rsvp_deadline_time.data = local.date(), local.time()
+
+    def to_input(self, status: str) -> EventInput:
+        """Return the domain input for the submitted values."""
+        all_day = bool(self.all_day.data)
+        start, end = self.start_date.data, self.end_date.data or self.start_date.data
+        if not all_day:
+            start = _combine(start, self.start_time.data)
+            end = _combine(end, self.end_time.data)
+        deadline = self.rsvp_deadline_date.data
+        if deadline is not None and self.rsvp_deadline_time.data is not None:
+            deadline = datetime.combine(deadline, self.rsvp_deadline_time.data)
+        return EventInput(
+            title=self.title.data or "", description=self.description.data or "",
+            all_day=all_day, start=start, end=end, venue_id=self.venue_id.data or None,
+            location=self.location.data or "", audiences=list(self.audiences.data or []),
+            category=self.category.data or None, visibility=self.visibility.data,
+            status=status, capacity=self.capacity.data,
+            max_plus_ones=self.max_plus_ones.data or 0, rsvp_deadline=deadline,
+            co_hosts=list(self.co_hosts.data or []), department=self.department.data or None,
+        )
+
+
+def _combine(day, clock):
+    """Return a datetime, or None when the time is missing (the domain reports it)."""
+    return datetime.combine(day, clock) if day is not None and clock is not None else None

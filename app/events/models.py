@@ -1,0 +1,153 @@
+"""Events of the shared city calendar."""
+
+import enum
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.departments.models import Department
+from app.extensions import db
+from app.sqltypes import UTCDateTime
+from app.venues.models import Venue
+from app.vocabularies.models import Audience, Category
+
+
+class Visibility(enum.StrEnum):
+    """Who may see an event."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+
+
+class Status(enum.StrEnum):
+    """Where an event is in its lifecycle."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+def _enum(enum_class: type[enum.Enum]):
+    """Return a portable string enum column type with a CHECK constraint."""
+    return db.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+event_audiences = Table(
+    "event_audiences",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("audience_id", ForeignKey("audiences.id"), primary_key=True, index=True),
+)
+
+event_cohosts = Table(
+    "event_cohosts",
+    db.metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", ForeignKey("departments.id"), primary_key=True, index=True),
+)
+
+
+def new_uid() -> str:
+    """Return a globally unique iCalendar UID for a new event."""
+    return f"{uuid.uuid4()}@stadtkalender"
+
+
+class Event(db.Model):
+    """A calendar event with its wall time in a named zone and the exact UTC instants."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
+        CheckConstraint("end_local > start_local", name="local_end_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("max_plus_ones >= 0", name="plus_ones_not_negative"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
+        Index("ix_events_range", "starts_at", "ends_at"),
+        Index("ix_events_venue_range", "venue_id", "starts_at", "ends_at"),
+        Index("ix_events_department_start", "department_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_uid)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    all_day: Mapped[bool] = mapped_column(default=False)
+    # Wall time as entered (naive, in `timezone`); for all-day events midnight of the dates,
+    # the end exclusive. The UTC instants are derived once and kept for range queries.
+    start_local: Mapped[datetime]
+    end_local: Mapped[datetime]
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    location: Mapped[str] = mapped_column(String(300), default="")
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.INTERNAL)
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
+    capacity: Mapped[int | None]
+    max_plus_ones: Mapped[int] = mapped_column(default=0)
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sequence: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    venue: Mapped[Venue | None] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    audiences: Mapped[list[Audience]] = relationship(
+        secondary=event_audiences, lazy="selectin", order_by=Audience.code
+    )
+    co_hosts: Mapped[list[Department]] = relationship(
+        secondary=event_cohosts, lazy="selectin", order_by=Department.code
+    )
+
+    @property
+    def start_date(self) -> date:
+        """Return the first day (local) of the event."""
+        return self.start_local.date()
+
+    @property
+    def end_date_inclusive(self) -> date:
+        """Return the last day (local) the event touches."""
+        if self.all_day or self.end_local.time() == datetime.min.time():
+            return (self.end_local - timedelta(days=1)).date()
+        return self.end_local.date()
+
+    @property
+    def host_department_ids(self) -> set[int]:
+        """Return the owning and co-hosting department ids."""
+        return {self.department_id, *(d.id for d in self.co_hosts)}
+
+    @property
+    def place(self) -> str:
+        """Return the venue name with address, or the free-text location."""
+        if self.venue is not None:
+            return ", ".join(p for p in (self.venue.name, self.venue.address) if p)
+        return self.location
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+class CalendarVersion(db.Model):
+    """One row whose counter rises with every change that can alter a feed or a view."""
+
+    __tablename__ = "calendar_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,183 @@
+"""Calendar pages (agenda, month, week, public), event detail and the event form."""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.accounts.access import public
+from app.accounts.forms import ConfirmForm
+from app.departments.models import Department
+from app.errors import PermissionDenied, ValidationError
+from app.events import ics, operations, periods, policy, queries
+from app.events.forms import FIELD_ALIASES, EventForm
+from app.events.models import Event, Status
+from app.events.walltime import range_bounds, utc_to_local
+from app.extensions import db
+from app.form_errors import apply_errors
+from app.venues.models import Venue
+from app.vocabularies.models import Audience, Category
+
+bp = Blueprint("events", __name__)
+
+
+def _today():
+    """Return today's local date in the city's time zone."""
+    return utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
+
+
+def _filter_choices() -> dict:
+    """Return the registers offered in the filter bar."""
+    return {
+        "departments": db.session.scalars(select(Department).order_by(Department.name)).all(),
+        "venues": db.session.scalars(select(Venue).order_by(Venue.name)).all(),
+        "audiences": db.session.scalars(select(Audience).order_by(Audience.name)).all(),
+        "categories": db.session.scalars(select(Category).order_by(Category.name)).all(),
+    }
+
+
+def _calendar_page(view: str, period: periods.Period, *, public_only: bool = False):
+    """Load the visible events of a period and render one calendar layout."""
+    user = None if public_only else current_user
+    flt = queries.CalendarFilter.from_args(request.args, user)
+    flt.public_only = public_only
+    start, end = range_bounds(period.first, period.end, current_app.config["TIMEZONE"])
+    events = queries.events_between(db.session, user, start, end, flt)
+    days = periods.by_day(events, period, spread=view != "agenda")
+    return render_template(
+        f"events/{view}.html", period=period, days=days, events=events, flt=flt,
+        today=_today(), public_only=public_only,
+        masked=lambda e: queries.is_masked(user, e), **_filter_choices(),
+    )
+
+
+@bp.get("/")
+@public
+def index():
+    """Show the agenda list, the accessible default view."""
+    return _calendar_page("agenda", periods.agenda_period(request.args.get("from"), _today()))
+
+
+@bp.get("/public")
+@public
+def public_agenda():
+    """Show published public events to everyone, without login."""
+    period = periods.agenda_period(request.args.get("from"), _today(), days=56)
+    return _calendar_page("agenda", period, public_only=True)
+
+
+@bp.get("/month")
+def month():
+    """Show the month grid."""
+    return _calendar_page("month", periods.month_period(request.args.get("month"), _today()))
+
+
+@bp.get("/week")
+def week():
+    """Show one week, a column per day."""
+    return _calendar_page("week", periods.week_period(request.args.get("date"), _today()))
+
+
+def _visible_or_404(event_id: int) -> Event:
+    """Load an event the current user may see, else 404 (do not reveal that it exists)."""
+    event = db.get_or_404(Event, event_id)
+    if not policy.can_view(current_user, event):
+        abort(404)
+    return event
+
+
+@bp.get("/events/<int:event_id>")
+@public
+def show(event_id: int):
+    """Show one event; confidential ones only as reserved to outsiders."""
+    event = _visible_or_404(event_id)
+    return render_template(
+        "events/show.html", event=event, masked=queries.is_masked(current_user, event),
+        can_edit=policy.can_edit(current_user, event), confirm=ConfirmForm(),
+        when=operations.describe_when(event),
+    )
+
+
+@bp.get("/events/<int:event_id>.ics")
+@public
+def download(event_id: int):
+    """Return the event as an .ics file to add to a calendar."""
+    event = _visible_or_404(event_id)
+    url = current_app.config["BASE_URL"] + url_for("events.show", event_id=event.id)
+    body = ics.single_event_ics(event, masked=queries.is_masked(current_user, event), url=url)
+    return current_app.response_class(
+        body, mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'},
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"], endpoint="new")
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"], endpoint="edit")
+def edit(event_id: int | None = None):
+    """Create or edit an event through the form."""
+    event = db.get_or_404(Event, event_id) if event_id else None
+    if event is not None and not policy.can_edit(current_user, event):
+        abort(403)
+    if event is None and not (current_user.sees_everything or current_user.department):
+        abort(403)
+    form = EventForm()
+    form.load_choices(current_user)
+    if request.method == "GET" and event is not None:
+        form.fill_from(event)
+    if form.validate_on_submit():
+        status = Status.PUBLISHED.value if form.publish.data else (
+            event.status.value if event else Status.DRAFT.value)
+        try:
+            event = _save(event, form.to_input(status))
+        except ValidationError as error:
+            apply_errors(form, error, FIELD_ALIASES)
+        else:
+            db.session.commit()
+            flash(_("The event was saved."), "success")
+            return redirect(url_for("events.show", event_id=event.id))
+    return render_template("events/form.html", form=form, event=event), 200 if not form.errors else 422
+
+
+def _save(event: Event | None, data: operations.EventInput) -> Event:
+    """Create or update through the domain, turning a permission error into 403."""
+    now = datetime.now(UTC)
+    try:
+        if event is None:
+            return operations.create_event(data, actor=current_user, now=now,
+                                           tz=current_app.config["TIMEZONE"])
+        return operations.update_event(event, data, actor=current_user, now=now)
+    except PermissionDenied:
+        abort(403)
+
+
+@bp.post("/events/<int:event_id>/publish", endpoint="publish")
+@bp.post("/events/<int:event_id>/cancel", endpoint="cancel")
+def change_status(event_id: int):
+    """Publish or cancel an event (POST with CSRF token; cancelling was confirmed on the page)."""
+    event = db.get_or_404(Event, event_id)
+    target = Status.CANCELLED if request.endpoint == "events.cancel" else Status.PUBLISHED
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        operations.set_status(event, target, actor=current_user, now=datetime.now(UTC))
+    except PermissionDenied:
+        abort(403)
+    except ValidationError as error:
+        flash(" ".join(m for ms in error.errors.values() for m in ms), "error")
+        return redirect(url_for("events.show", event_id=event.id))
+    db.session.commit()
+    flash(_("The event was cancelled.") if target == Status.CANCELLED
+          else _("The event was published."), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+@bp.get("/events/<int:event_id>/cancel")
+def confirm_cancel(event_id: int):
+    """Ask for confirmation before cancelling."""
+    event = db.get_or_404(Event, event_id)
+    if not policy.can_edit(current_user, event):
+        abort(403)
+    return render_template("events/confirm_cancel.html", event=event, form=ConfirmForm(),
+                           when=operations.describe_when(event))

@@ -1,0 +1,119 @@
+"""ICS subscription feeds (METHOD:PUBLISH, no ATTENDEE) with conditional requests."""
+
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, abort, current_app, request
+from sqlalchemy import not_, select
+
+from app.accounts.access import public
+from app.accounts.models import User
+from app.departments.models import Department
+from app.events import policy, versioning
+from app.events.models import Event, Visibility
+from app.events.queries import CalendarFilter, apply_filter
+from app.extensions import db
+from app.feeds.rendering import confidential_ids, feed_body
+from app.venues.models import Venue
+from app.vocabularies.models import Audience
+
+bp = Blueprint("feeds", __name__)
+
+
+def _window():
+    """Return the base query: events that ended at most FEED_PAST_DAYS ago."""
+    days = current_app.config.get("FEED_PAST_DAYS", 365)
+    return select(Event).where(Event.ends_at > datetime.now(UTC) - timedelta(days=days))
+
+
+def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
+    """Answer 304 when the client's copy is current, else the rendered feed."""
+    version, changed_at = versioning.current(db.session)
+    day = datetime.now(UTC).date()  # the feed window moves daily
+    tag = hashlib.sha256(f"{scope}|{request.full_path}|{version}|{day}".encode()).hexdigest()[:32]
+    if tag in request.if_none_match:
+        response = current_app.response_class(status=304)
+    else:
+        masked = masked_ids_fn() if masked_ids_fn else None
+        body = feed_body(db.session, query, name=name, masked_ids=masked,
+                         base_url=current_app.config["BASE_URL"])
+        response = current_app.response_class(body, mimetype="text/calendar")
+        response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
+    response.set_etag(tag)
+    if changed_at is not None:
+        response.last_modified = changed_at
+    response.headers["Cache-Control"] = "private, max-age=300" if scope != "public" else (
+        "public, max-age=300")
+    return response
+
+
+def _public(query, name: str):
+    """Serve a public feed: published (or cancelled after publishing) public events."""
+    query = query.where(policy.public_clause())
+    return _respond(name, query, scope="public")
+
+
+@bp.get("/calendar.ics")
+@public
+def city():
+    """Serve the public city calendar."""
+    return _public(_window(), "Stadtkalender")
+
+
+@bp.get("/calendar/departments/<code>.ics")
+@public
+def department(code: str):
+    """Serve the public events a department owns or co-hosts."""
+    dept = db.session.scalar(select(Department).filter_by(code=code)) or abort(404)
+    return _public(_window().where(policy.hosted_by(dept.id)), dept.name)
+
+
+@bp.get("/calendar/venues/<int:venue_id>.ics")
+@public
+def venue(venue_id: int):
+    """Serve the public events at a venue."""
+    place = db.get_or_404(Venue, venue_id)
+    return _public(_window().where(Event.venue_id == place.id), place.name)
+
+
+@bp.get("/calendar/audiences/<code>.ics")
+@public
+def audience(code: str):
+    """Serve the public events for an audience."""
+    term = db.session.scalar(select(Audience).filter_by(code=code)) or abort(404)
+    query = apply_filter(_window(), CalendarFilter(audience=term.code))
+    return _public(query, term.name)
+
+
+def _user_for_token(token: str) -> User:
+    """Return the user whose private feed token this is, or 404."""
+    user_id, _sep, _mac = token.partition("-")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active:
+        abort(404)
+    expected = user.feed_token(current_app.config["SECRET_KEY"])
+    if not hmac.compare_digest(expected.encode(), token.encode()):
+        abort(404)
+    return user
+
+
+@bp.get("/calendar/private/<token>.ics")
+@public
+def private(token: str):
+    """Serve everything the token's user may see, confidential events masked for outsiders."""
+    user = _user_for_token(token)
+    query = apply_filter(_window().where(policy.visible_clause(user)),
+                         CalendarFilter.from_args(request.args, user))
+
+    def masked_ids() -> set[int]:
+        """Return the confidential events this user sees only as reserved."""
+        if user.sees_everything:
+            return set()
+        hidden = query.where(Event.visibility == Visibility.CONFIDENTIAL)
+        if user.department_id:
+            hidden = hidden.where(not_(policy.hosted_by(user.department_id)))
+        return confidential_ids(db.session, hidden)
+
+    scope = f"u{user.id}:{user.feed_nonce}:{user.role}:{user.department_id}"
+    return _respond(f"Stadtkalender – {user.name}", query, scope=scope, masked_ids_fn=masked_ids)

@@ -1,0 +1,33 @@
+"""Venues register: rooms and halls where events take place."""
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.vocabularies.models import District
+
+
+class Venue(db.Model):
+    """A bookable place with capacity, buffers and accessibility notes."""
+
+    __tablename__ = "venues"
+    __table_args__ = (
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("setup_minutes >= 0 AND teardown_minutes >= 0", name="buffers_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    capacity: Mapped[int | None]
+    setup_minutes: Mapped[int] = mapped_column(default=0)
+    teardown_minutes: Mapped[int] = mapped_column(default=0)
+    exclusive: Mapped[bool] = mapped_column(default=False)
+    accessibility_notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    district: Mapped[District | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<Venue {self.name}>"

@@ -1,0 +1,81 @@
+"""HTTP wiring: blueprints, error pages, security headers, template helpers."""
+
+from datetime import UTC, datetime
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db, login
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def _security_headers(response):
+    """Add the headers every answer carries."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    if "Cache-Control" not in headers and response.mimetype == "text/html":
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _wants_json() -> bool:
+    """Return True for API requests, which get JSON errors."""
+    return request.path.startswith("/api/")
+
+
+def _handle_http_error(error: HTTPException):
+    """Render an HTTP error as JSON for the API, as a page elsewhere."""
+    if _wants_json():
+        body = {"error": error.name, "message": error.description}
+        return jsonify(body), error.code
+    return render_template("errors/error.html", error=error), error.code
+
+
+def register_web(app: Flask) -> None:
+    """Register blueprints, handlers and template helpers."""
+    from app.accounts.access import install_login_wall
+    from app.accounts.models import User
+    from app.accounts.views import bp as auth_bp
+    from app.api import bp as api_bp
+    from app.departments.views import bp as departments_bp
+    from app.events.views import bp as events_bp
+    from app.feeds.views import bp as feeds_bp
+    from app.venues.views import bp as venues_bp
+    from app.vocabularies.views import bp as vocabularies_bp
+
+    for blueprint in (
+        auth_bp, events_bp, feeds_bp, venues_bp, departments_bp, vocabularies_bp, api_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+    login.login_view = "auth.login"
+    login.login_message = _l("Please log in to see this page.")
+    login.login_message_category = "info"
+
+    @login.user_loader
+    def _load_user(user_id: str):
+        """Load the logged-in user for Flask-Login."""
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    install_login_wall(app)
+    app.register_error_handler(HTTPException, _handle_http_error)
+    app.after_request(_security_headers)
+
+    @app.context_processor
+    def _template_globals() -> dict:
+        """Make the locale and the current time available to templates."""
+        return {"current_locale": str(get_locale() or "de"), "utcnow": datetime.now(UTC)}

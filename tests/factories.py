@@ -1,0 +1,84 @@
+"""Factory functions with sensible defaults; pass **overrides for what a test cares about."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from app.accounts.models import ApiToken, Role, User
+from app.departments.models import Department
+from app.events.models import Event
+from app.events.operations import EventInput, create_event
+from app.extensions import db
+from app.venues.models import Venue
+from app.vocabularies.models import Audience, Category
+
+PASSWORD = "correct-horse-battery"
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+_seq = itertools.count(1)
+
+
+def make_department(**overrides) -> Department:
+    """Create a department."""
+    n = next(_seq)
+    values = {"code": f"dept{n}", "name": f"Amt {n}", "email": f"amt{n}@stadt.test"} | overrides
+    department = Department(**values)
+    db.session.add(department)
+    db.session.flush()
+    return department
+
+
+def make_user(role: Role = Role.STAFF, department: Department | None = None, **overrides) -> User:
+    """Create a user; staff get a new department unless one is given."""
+    n = next(_seq)
+    password = overrides.pop("password", PASSWORD)
+    if department is None and role == Role.STAFF:
+        department = make_department()
+    values = {"email": f"user{n}@stadt.test", "name": f"Person {n}", "role": role,
+              "department": department, "created_at": NOW} | overrides
+    user = User(**values)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_token(user: User) -> str:
+    """Issue an API token and return the plain value."""
+    row, plain = ApiToken.issue(user, NOW)
+    db.session.add(row)
+    db.session.flush()
+    return plain
+
+
+def make_venue(**overrides) -> Venue:
+    """Create a venue."""
+    n = next(_seq)
+    values = {"name": f"Saal {n}", "address": f"Friedensplatz {n}, 44135 Dortmund",
+              "capacity": 100, "setup_minutes": 0, "teardown_minutes": 0} | overrides
+    venue = Venue(**values)
+    db.session.add(venue)
+    db.session.flush()
+    return venue
+
+
+def make_audience(code: str = "presse", name: str = "Presse") -> Audience:
+    """Create an audience term."""
+    term = Audience(code=code, name=name, name_en=name)
+    db.session.add(term)
+    db.session.flush()
+    return term
+
+
+def make_category(code: str = "empfang", name: str = "Empfang") -> Category:
+    """Create a category term."""
+    term = Category(code=code, name=name, name_en=name)
+    db.session.add(term)
+    db.session.flush()
+    return term
+
+
+def make_event(actor: User, **overrides) -> Event:
+    """Create an event through the domain, by default tomorrow 18:00–20:00 wall time."""
+    now = overrides.pop("now", NOW)
+    start = overrides.pop("start", datetime(2026, 11, 3, 18, 0))
+    values = {"title": "Empfang", "start": start, "end": start + timedelta(hours=2)} | overrides
+    return create_event(EventInput(**values), actor=actor, now=now)
