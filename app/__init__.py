@@ -54,6 +54,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     from app.web import register_web
 
     register_web(app)
+    app.json.sort_keys = False  # keep field order; sorting costs time on large lists
     from app.cli import register_cli
 
     register_cli(app)

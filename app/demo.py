@@ -26,10 +26,12 @@ LAST_DAY = 89
 # Timed events lie between 08:00 and 21:00 local time, far from the 02:00-03:00 DST hour.
 EARLIEST_MINUTE = 8 * 60
 LATEST_MINUTE = 21 * 60
+ALL_DAY_SHARE = 0.2  # of the events in categories that can last all day; about 8% overall
 CLASH_EVERY = 50  # one deliberate same-venue overlap per this many events
 
 Login = tuple[str, str, str]
 Plan = tuple[EventInput, User, Status]
+When = tuple[bool, date, date, Venue | None]  # all-day flag, start, end (dates or datetimes), venue
 
 
 def _vocabularies() -> dict[str, District]:
@@ -61,19 +63,7 @@ def _departments() -> None:
 
 def _venues(districts: dict[str, District]) -> list[Venue]:
     """Create the venues in their districts."""
-    venues = [
-        Venue(
-            name=v.name,
-            address=v.address,
-            district=districts[v.district],
-            capacity=v.capacity,
-            setup_minutes=v.setup,
-            teardown_minutes=v.teardown,
-            exclusive=v.exclusive,
-            accessibility_notes=v.notes,
-        )
-        for v in data.VENUES
-    ]
+    venues = [Venue(**{**v._asdict(), "district": districts[v.district]}) for v in data.VENUES]
     db.session.add_all(venues)
     db.session.flush()
     return venues
@@ -107,12 +97,19 @@ def _users(now: datetime) -> tuple[list[Login], dict[str, list[User]], list[User
 class _Planner:
     """Draws the fields of one demo event after another from a single seeded random source."""
 
-    def __init__(self, rng: random.Random, today: date, venues: list[Venue], staff, comms):
+    def __init__(
+        self,
+        rng: random.Random,
+        today: date,
+        venues: list[Venue],
+        staff: dict[str, list[User]],
+        comms: list[User],
+    ):
         self.rng = rng
         self.today = today
         self.venues = venues
-        self.staff: dict[str, list[User]] = staff
-        self.comms: list[User] = comms
+        self.staff = staff
+        self.comms = comms
         self.district_names = [name for _code, name in data.DISTRICTS]
         self.audiences = [code for code, _de, _en in data.AUDIENCES]
 
@@ -121,6 +118,8 @@ class _Planner:
         weekend_chance = 0.5 if category in data.WEEKEND_CATEGORIES else 0.05
         while True:
             day = self.today + timedelta(days=self.rng.randint(1, LAST_DAY))
+            if (day.month, day.day) in data.HOLIDAYS:
+                continue
             if day.weekday() < 5 or self.rng.random() < weekend_chance:
                 return day
 
@@ -131,7 +130,7 @@ class _Planner:
         begin = datetime.combine(day, time()) + timedelta(minutes=start)
         return begin, begin + timedelta(minutes=minutes)
 
-    def _when(self, category: str, clash_with: Event | None):
+    def _when(self, category: str, clash_with: Event | None) -> When:
         """Return (all_day, start, end, venue) for a new event, overlapping clash_with if given."""
         rng = self.rng
         if clash_with is not None:
@@ -142,13 +141,15 @@ class _Planner:
             return False, start, end, clash_with.venue
         venue = rng.choice(self.venues) if rng.random() < 0.7 else None
         day = self._day(category)
-        if rng.random() < 0.08:
+        if category in data.ALL_DAY_CATEGORIES and rng.random() < ALL_DAY_SHARE:
             length = rng.choice((1, 1, 1, 2, 3))
             first = min(day, self.today + timedelta(days=LAST_DAY - length + 1))
             return True, first, first + timedelta(days=length - 1), venue
         return (False, *self._slot(day), venue)
 
-    def _text(self, dept: data.DepartmentSeed, category: str, day: date, district: str):
+    def _text(
+        self, dept: data.DepartmentSeed, category: str, day: date, district: str
+    ) -> tuple[str, str]:
         """Return a German title and description fitting the department and category."""
         rng = self.rng
         templates = [t for t in data.TEMPLATES[category] if len(t) < 3 or dept.code in t[2]]
@@ -166,6 +167,40 @@ class _Planner:
             "jahr": day.year + 1,
         }
         return title.format(**context), description.format(**context)
+
+    def _visibility_and_status(self, category: str, clash: bool) -> tuple[Visibility, Status]:
+        """Return a visibility (about 5% confidential) and a final status (mostly published)."""
+        rng = self.rng
+        visibility = Visibility.INTERNAL
+        if rng.random() < 0.05:
+            visibility = Visibility.CONFIDENTIAL
+        elif rng.random() < data.PUBLIC_SHARE[category]:
+            visibility = Visibility.PUBLIC
+        statuses = (Status.PUBLISHED, Status.DRAFT, Status.CANCELLED)
+        status = rng.choices(statuses, weights=(82, 12, 6))[0]
+        # A clash only shows in the conflict view if both events are live.
+        return visibility, Status.PUBLISHED if clash else status
+
+    def _reach(
+        self, category: str, owner: str, venue: Venue | None
+    ) -> tuple[list[str], list[str], int | None]:
+        """Return the audiences, co-hosting departments and capacity of an event."""
+        rng = self.rng
+        audiences = [data.CATEGORY_AUDIENCE[category]] if category in data.CATEGORY_AUDIENCE else []
+        wanted = rng.randint(1, 3)
+        for code in rng.sample(self.audiences, 3):
+            if len(audiences) < wanted and code not in audiences:
+                audiences.append(code)
+        co_hosts: list[str] = []
+        if rng.random() < 0.15:
+            others = [d.code for d in data.DEPARTMENTS if d.code != owner]
+            co_hosts = rng.sample(others, rng.choice((1, 1, 2)))
+        capacity = None
+        if rng.random() < 0.5:
+            capacity = rng.choice((20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300))
+            if venue is not None and venue.capacity is not None:
+                capacity = min(capacity, venue.capacity)
+        return audiences, co_hosts, capacity
 
     def plan(self, clash_with: Event | None = None) -> Plan:
         """Return the input for one event, the user who creates it and its final status."""
@@ -189,31 +224,10 @@ class _Planner:
         elif rng.random() < 0.4:
             description += " " + rng.choice(data.EXTRA_SENTENCES)
 
-        visibility = Visibility.INTERNAL
-        if rng.random() < 0.05:
-            visibility = Visibility.CONFIDENTIAL
-        elif rng.random() < data.PUBLIC_SHARE[category]:
-            visibility = Visibility.PUBLIC
-        statuses = (Status.PUBLISHED, Status.DRAFT, Status.CANCELLED)
-        status = rng.choices(statuses, weights=(80, 12, 8))[0]
-        if clash_with is not None:
-            status = Status.PUBLISHED  # a clash only shows in the conflict view if it is live
-
-        audiences = [data.CATEGORY_AUDIENCE[category]] if category in data.CATEGORY_AUDIENCE else []
-        wanted = rng.randint(1, 3)
-        for code in rng.sample(self.audiences, 3):
-            if len(audiences) < wanted and code not in audiences:
-                audiences.append(code)
-        co_hosts: list[str] = []
-        if rng.random() < 0.15:
-            others = [d.code for d in data.DEPARTMENTS if d.code != dept.code]
-            co_hosts = rng.sample(others, rng.choice((1, 1, 2)))
-        capacity = None
-        if rng.random() < 0.5:
-            capacity = rng.choice((20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300))
-            if venue is not None and venue.capacity is not None:
-                capacity = min(capacity, venue.capacity)
-
+        visibility, status = self._visibility_and_status(category, clash_with is not None)
+        audiences, co_hosts, capacity = self._reach(category, dept.code, venue)
+        outdoor = category in data.OUTDOOR_CATEGORIES
+        locations = data.OUTDOOR_LOCATIONS if outdoor else data.INDOOR_LOCATIONS
         spec = EventInput(
             title=title,
             description=description,
@@ -221,7 +235,7 @@ class _Planner:
             start=start,
             end=end,
             venue_id=venue.id if venue is not None else None,
-            location="" if venue is not None else rng.choice(data.LOCATIONS),
+            location="" if venue is not None else rng.choice(locations),
             audiences=audiences,
             category=category,
             visibility=visibility.value,

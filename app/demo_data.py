@@ -17,16 +17,16 @@ class DepartmentSeed(NamedTuple):
 
 
 class VenueSeed(NamedTuple):
-    """A venue with address, district code, capacity, buffers and accessibility notes."""
+    """A venue's columns, with the district given by its code."""
 
     name: str
     address: str
     district: str
     capacity: int
-    setup: int
-    teardown: int
+    setup_minutes: int
+    teardown_minutes: int
     exclusive: bool
-    notes: str
+    accessibility_notes: str
 
 
 # The tables below keep one record per line group; the formatter would spread them out.
@@ -82,8 +82,12 @@ CATEGORY_AUDIENCE = {
     "pressekonferenz": "presse", "sitzung": "politik", "fortbildung": "beschaeftigte",
     "buergerdialog": "buergerschaft", "ausstellung": "kultur",
 }
-# Categories that often take place on a Saturday or Sunday.
+# Categories that often take place on a Saturday or Sunday, outdoors, or over whole days.
 WEEKEND_CATEGORIES = {"fest", "sport", "fuehrung", "ausstellung"}
+OUTDOOR_CATEGORIES = {"fest", "sport", "fuehrung"}
+ALL_DAY_CATEGORIES = {"ausstellung", "fest", "fortbildung", "sport"}
+# Fixed-date holidays in North Rhine-Westphalia and the days around Christmas stay free.
+HOLIDAYS = {(1, 1), (5, 1), (10, 3), (11, 1), (12, 24), (12, 25), (12, 26), (12, 31)}
 
 _D = DepartmentSeed
 DEPARTMENTS = (
@@ -213,10 +217,15 @@ VENUES = (
        False, "Aufzug vorhanden; induktive Höranlage auf Anfrage."),
 )
 
-LOCATIONS = (
+OUTDOOR_LOCATIONS = (
     "Friedensplatz (Open Air)", "Alter Markt", "Westfalenpark, Festwiese", "Fredenbaumpark",
-    "Nordmarkt", "Treffpunkt: Hörder Burg", "Online (Videokonferenz)",
-    "Treffpunkt: Haltestelle Reinoldikirche", "Hansaplatz", "Revierpark Wischlingen",
+    "Nordmarkt", "Treffpunkt: Hörder Burg", "Treffpunkt: Haltestelle Reinoldikirche",
+    "Hansaplatz", "Revierpark Wischlingen",
+)
+INDOOR_LOCATIONS = (
+    "Online (Videokonferenz)", "Stadthaus, Besprechungsraum 2.14", "Rathaus, Sitzungszimmer 1.08",
+    "Verwaltungsgebäude Königswall 14, Raum 312", "Berswordt-Halle, Kleiner Saal",
+    "Hybrid: Stadthaus, Raum 4.02 und online",
 )
 PARTNER_CITIES = ("Amiens", "Leeds", "Buffalo", "Netanja", "Novi Sad", "Trabzon", "Zwickau")
 EXHIBITIONS = (

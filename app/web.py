@@ -1,6 +1,7 @@
 """HTTP wiring: blueprints, error pages, security headers, template helpers."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
@@ -79,3 +80,12 @@ def register_web(app: Flask) -> None:
     def _template_globals() -> dict:
         """Make the locale and the current time available to templates."""
         return {"current_locale": str(get_locale() or "de"), "utcnow": datetime.now(UTC)}
+
+    @app.template_global()
+    def query_with(**changes) -> str:
+        """Return the current query string with some parameters replaced."""
+        args = request.args.to_dict(flat=False)
+        args.pop("lang", None)
+        for key, value in changes.items():
+            args[key] = [value]
+        return urlencode(args, doseq=True)

@@ -53,7 +53,7 @@ def _empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.execute(text("INSERT INTO calendar_version (id, version) VALUES (1, 0)"))
+    db.session.execute(text("INSERT INTO calendar_version (id, version, master_version) VALUES (1, 0, 0)"))
     db.session.commit()
 
 

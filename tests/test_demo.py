@@ -1,12 +1,15 @@
 """The demo data generator and the ``flask demo seed`` command."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from itertools import combinations
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from app import create_app
+from app.accounts import models as account_models
 from app.accounts.models import Role, User
 from app.demo import DEMO_PASSWORD, seed
 from app.departments.models import Department
@@ -23,11 +26,20 @@ NOW = datetime(2026, 2, 20, 9, 30, tzinfo=UTC)
 def _make_app(tmp_path, **overrides):
     """Return an app on a fresh SQLite file with all tables created."""
     app = create_app(
-        TestConfig, SQLALCHEMY_DATABASE_URI="sqlite:///" + str(tmp_path / "demo.sqlite"), **overrides
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + str(tmp_path / "demo.sqlite"),
+        **overrides,
     )
     with app.app_context():
         db.create_all()
     return app
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Hash with few rounds: thirty scrypt hashes per seed would dominate the test time."""
+    cheap = partial(generate_password_hash, method="pbkdf2:sha256:1000")
+    monkeypatch.setattr(account_models, "generate_password_hash", cheap)
 
 
 @pytest.fixture
@@ -62,7 +74,8 @@ def test_seed_fills_an_empty_database_with_a_realistic_city(demo_app):
         db.session.expire_all()
 
         assert 18 <= _count(Department) <= 22
-        assert all(d.email.endswith("@stadt.example") for d in db.session.scalars(select(Department)))
+        departments = db.session.scalars(select(Department))
+        assert all(d.email == f"{d.code}@stadt.example" for d in departments)
         districts = {d.code: d for d in db.session.scalars(select(District))}
         assert len(districts) == 12
         assert districts["hoerde"].name == districts["hoerde"].name_en == "Hörde"

@@ -151,7 +151,7 @@ def _raw_event_values(department_id: int, **overrides) -> dict:
         "start_local": "2026-12-01 10:00:00", "end_local": "2026-12-01 11:00:00",
         "timezone": "Europe/Berlin", "starts_at": "2026-12-01 09:00:00+00",
         "ends_at": "2026-12-01 10:00:00+00", "location": "", "department_id": department_id,
-        "visibility": "internal", "status": "draft", "max_plus_ones": 0, "sequence": 0,
+        "visibility": "internal", "status": "draft", "max_plus_ones": 0, "sequence": 0, "revision": 1,
         "created_at": "2026-11-01 10:00:00+00", "updated_at": "2026-11-01 10:00:00+00",
     } | overrides
     return values

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.accounts import operations
 from app.accounts.access import admin_required, public
-from app.accounts.forms import AccountForm, ConfirmForm, LoginForm, UserForm
-from app.accounts.models import Role, User
+from app.accounts.forms import ROLE_LABELS, AccountForm, ConfirmForm, LoginForm, UserForm
+from app.accounts.models import User
 from app.departments.models import Department
 from app.errors import ValidationError
 from app.extensions import db, limiter
@@ -93,15 +93,6 @@ def reset_feed():
     return redirect(url_for("auth.account"))
 
 
-@bp.route("/language/<lang>", methods=["POST"])
-@public
-def language(lang: str):
-    """Switch the interface language."""
-    if lang in current_app.config["LANGUAGES"] and ConfirmForm().validate_on_submit():
-        session["lang"] = lang
-    return redirect(_safe_next(request.form.get("next")))
-
-
 def _department_choices() -> list[tuple[str, str]]:
     """Return the departments as select choices, with an empty first choice."""
     rows = db.session.scalars(select(Department).order_by(Department.name)).all()
@@ -113,7 +104,7 @@ def _department_choices() -> list[tuple[str, str]]:
 def users():
     """List all accounts."""
     rows = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("auth/users.html", users=rows)
+    return render_template("auth/users.html", users=rows, role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], endpoint="new_user")
@@ -136,4 +127,6 @@ def edit_user(user_id: int | None = None):
             db.session.commit()
             flash(_("Account saved."), "success")
             return redirect(url_for("auth.users"))
-    return render_template("auth/user_form.html", form=form, user=user, roles=Role)
+    return render_template(
+        "auth/user_form.html", form=form, user=user, title=_("Account"), back=url_for("auth.users")
+    )

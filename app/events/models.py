@@ -99,6 +99,8 @@ class Event(db.Model):
     max_plus_ones: Mapped[int] = mapped_column(default=0)
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sequence: Mapped[int] = mapped_column(default=0)
+    # Rises with every change of the row or its links (see versioning); keys rendering caches.
+    revision: Mapped[int] = mapped_column(default=1)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -150,4 +152,6 @@ class CalendarVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(default=0)
+    # Rises only when master data (venues, departments, vocabularies) changes.
+    master_version: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,6 @@
 """Building feed bodies fast: each event's VEVENT is serialised once per version."""
 
 from collections.abc import Sequence
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import noload
 
@@ -10,17 +8,21 @@ from app.events import ics
 from app.events.models import Event, Visibility
 
 _MAX_ENTRIES = 200_000
-_fragments: dict[tuple[int, datetime, bool], bytes] = {}
+_fragments: dict[tuple[str, int, int, bool, str], bytes] = {}
 
 
-def _fragment_key(row, masked: bool) -> tuple[int, datetime, bool]:
-    """Return the cache key of one event in one rendering."""
-    return (row.id, row.updated_at, masked)
+def _fragment_key(row, masked: bool, master: int, base_url: str) -> tuple:
+    """Return the cache key of one event in one rendering.
+
+    The UID is unique across databases, the revision rises with every change of the event,
+    and the master-data version with every change of venues or vocabularies it shows.
+    """
+    return (row.uid, row.revision, master, masked, base_url)
 
 
-def vevent_bytes(event: Event, *, masked: bool, base_url: str) -> bytes:
+def vevent_bytes(event: Event, *, masked: bool, base_url: str, master: int) -> bytes:
     """Return the serialised VEVENT of an event, from the cache when its version is known."""
-    key = _fragment_key(event, masked)
+    key = _fragment_key(event, masked, master, base_url)
     data = _fragments.get(key)
     if data is None:
         url = None if masked else f"{base_url}/events/{event.id}"
@@ -31,21 +33,22 @@ def vevent_bytes(event: Event, *, masked: bool, base_url: str) -> bytes:
     return data
 
 
-def feed_body(session, query, *, name: str, base_url: str, masked_ids: set[int] | None,
-              ) -> bytes:
+def feed_body(
+    session, query, *, name: str, base_url: str, masked_ids: set[int] | None, master: int
+) -> bytes:
     """Render the events selected by ``query`` (a select of Event) as one PUBLISH calendar.
 
     ``masked_ids`` are the confidential events to show only as "reserved"; None shows none masked.
     """
     light = query.with_only_columns(
-        Event.id, Event.updated_at, Event.visibility, Event.all_day, Event.timezone
+        Event.id, Event.uid, Event.revision, Event.all_day, Event.timezone
     ).order_by(Event.starts_at, Event.id)
     rows = session.execute(light).all()
     masked_ids = masked_ids or set()
     fragments: dict[int, bytes] = {}
     missing: list[int] = []
     for row in rows:
-        cached = _fragments.get(_fragment_key(row, row.id in masked_ids))
+        cached = _fragments.get(_fragment_key(row, row.id in masked_ids, master, base_url))
         if cached is None:
             missing.append(row.id)
         else:
@@ -55,7 +58,7 @@ def feed_body(session, query, *, name: str, base_url: str, masked_ids: set[int] 
         stmt = stmt.options(noload(Event.audiences), noload(Event.co_hosts))
         for event in session.scalars(stmt).unique():
             fragments[event.id] = vevent_bytes(
-                event, masked=event.id in masked_ids, base_url=base_url
+                event, masked=event.id in masked_ids, base_url=base_url, master=master
             )
     tzids = {row.timezone for row in rows if not row.all_day}
     ordered = [fragments[row.id] for row in rows]

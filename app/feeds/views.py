@@ -29,14 +29,14 @@ def _window():
 
 def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
     """Answer 304 when the client's copy is current, else the rendered feed."""
-    version, changed_at = versioning.current(db.session)
+    version, master, changed_at = versioning.current(db.session)
     day = datetime.now(UTC).date()  # the feed window moves daily
     tag = hashlib.sha256(f"{scope}|{request.full_path}|{version}|{day}".encode()).hexdigest()[:32]
     if tag in request.if_none_match:
         response = current_app.response_class(status=304)
     else:
         masked = masked_ids_fn() if masked_ids_fn else None
-        body = feed_body(db.session, query, name=name, masked_ids=masked,
+        body = feed_body(db.session, query, name=name, masked_ids=masked, master=master,
                          base_url=current_app.config["BASE_URL"])
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'

@@ -30,6 +30,7 @@ def upgrade():
     op.create_table('calendar_version',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('master_version', sa.Integer(), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_version'))
     )
@@ -125,6 +126,7 @@ def upgrade():
     sa.Column('max_plus_ones', sa.Integer(), nullable=False),
     sa.Column('rsvp_deadline', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -169,9 +171,10 @@ def upgrade():
 
     # ### end Alembic commands ###
     calendar_version = sa.table(
-        'calendar_version', sa.column('id', sa.Integer), sa.column('version', sa.Integer)
+        'calendar_version', sa.column('id', sa.Integer), sa.column('version', sa.Integer),
+        sa.column('master_version', sa.Integer),
     )
-    op.bulk_insert(calendar_version, [{'id': 1, 'version': 0}])
+    op.bulk_insert(calendar_version, [{'id': 1, 'version': 0, 'master_version': 0}])
 
 
 def downgrade():
