@@ -78,5 +78,6 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = False  # the rate-limit test turns it on
     BASE_URL = "http://stadtkalender.test"
     MAIL_DOMAIN = "stadt.test"

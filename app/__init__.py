@@ -41,13 +41,18 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     _check_production_settings(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
     mail.init_app(app)
-    csrf.init_app(app)
     login.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
-    limiter.init_app(app)
+    limiter.init_app(app)  # before CSRF, so refused attempts count too
+    csrf.init_app(app)
 
     from app import models  # noqa: F401 - registers every table with the metadata
     from app.events import versioning  # noqa: F401 - registers the flush listener

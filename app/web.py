@@ -59,7 +59,13 @@ def register_web(app: Flask) -> None:
     from app.vocabularies.views import bp as vocabularies_bp
 
     for blueprint in (
-        auth_bp, events_bp, feeds_bp, venues_bp, departments_bp, vocabularies_bp, api_bp,
+        auth_bp,
+        events_bp,
+        feeds_bp,
+        venues_bp,
+        departments_bp,
+        vocabularies_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -5,6 +5,7 @@ import re
 
 import psycopg
 import pytest
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -53,14 +54,24 @@ def _empty_tables() -> None:
     else:
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
-    db.session.execute(text("INSERT INTO calendar_version (id, version, master_version) VALUES (1, 0, 0)"))
+    db.session.execute(
+        text("INSERT INTO calendar_version (id, version, master_version) VALUES (1, 0, 0)")
+    )
     db.session.commit()
+
+
+def _fresh_globals(sender, **extra) -> None:
+    """Forget per-request values cached in `g` by the previous request of the test."""
+    g.__dict__.clear()
 
 
 @pytest.fixture
 def app(database_url):
     """Return an app bound to the backend's test database, emptied after the test."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    # The test holds one app context, which Flask reuses for every request it makes; real
+    # requests each get a fresh `g` (Flask-Login's user, Flask-WTF's token live there).
+    request_started.connect(_fresh_globals, app)
     with app.app_context():
         yield app
         db.session.rollback()

@@ -19,7 +19,7 @@ _seq = itertools.count(1)
 def make_department(**overrides) -> Department:
     """Create a department."""
     n = next(_seq)
-    values = {"code": f"dept{n}", "name": f"Amt {n}", "email": f"amt{n}@stadt.test"} | overrides
+    values = {"code": f"dept{n}", "name": f"Amt {n}", "email": f"amt{n}@stadt.example"} | overrides
     department = Department(**values)
     db.session.add(department)
     db.session.flush()
@@ -32,8 +32,13 @@ def make_user(role: Role = Role.STAFF, department: Department | None = None, **o
     password = overrides.pop("password", PASSWORD)
     if department is None and role == Role.STAFF:
         department = make_department()
-    values = {"email": f"user{n}@stadt.test", "name": f"Person {n}", "role": role,
-              "department": department, "created_at": NOW} | overrides
+    values = {
+        "email": f"user{n}@stadt.example",
+        "name": f"Person {n}",
+        "role": role,
+        "department": department,
+        "created_at": NOW,
+    } | overrides
     user = User(**values)
     user.set_password(password)
     db.session.add(user)
@@ -52,8 +57,13 @@ def make_token(user: User) -> str:
 def make_venue(**overrides) -> Venue:
     """Create a venue."""
     n = next(_seq)
-    values = {"name": f"Saal {n}", "address": f"Friedensplatz {n}, 44135 Dortmund",
-              "capacity": 100, "setup_minutes": 0, "teardown_minutes": 0} | overrides
+    values = {
+        "name": f"Saal {n}",
+        "address": f"Friedensplatz {n}, 44135 Dortmund",
+        "capacity": 100,
+        "setup_minutes": 0,
+        "teardown_minutes": 0,
+    } | overrides
     venue = Venue(**values)
     db.session.add(venue)
     db.session.flush()

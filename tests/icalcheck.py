@@ -47,7 +47,11 @@ def icaljs(data: bytes) -> dict:
     assert node, "node is needed for the ical.js check"
     result = subprocess.run(
         [node, str(ROOT / "tests" / "icaljs_parse.mjs")],
-        input=data, capture_output=True, check=True, cwd=ROOT, timeout=60,
+        input=data,
+        capture_output=True,
+        check=True,
+        cwd=ROOT,
+        timeout=60,
     )
     return json.loads(result.stdout)
 

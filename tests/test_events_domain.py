@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Role
 from app.errors import PermissionDenied, ValidationError
 from app.events.models import Event, Status, Visibility
-from app.events.operations import EventInput, create_event, set_status, update_event
+from app.events.operations import EventInput, set_status, update_event
 from app.extensions import db
 from tests.factories import NOW, make_audience, make_department, make_event, make_user, make_venue
 
@@ -28,8 +28,11 @@ def test_event_keeps_wall_time_and_exact_utc_instants(app):
 
 
 def test_aware_input_is_converted_to_wall_time(app):
-    event = make_event(make_user(), start=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
-                       end=datetime(2026, 7, 1, 9, 0, tzinfo=UTC))
+    event = make_event(
+        make_user(),
+        start=datetime(2026, 7, 1, 8, 0, tzinfo=UTC),
+        end=datetime(2026, 7, 1, 9, 0, tzinfo=UTC),
+    )
     assert event.start_local == datetime(2026, 7, 1, 10, 0)
 
 
@@ -42,14 +45,20 @@ def test_start_in_the_dst_change_hour_is_rejected_with_a_message(app):
 
 def test_end_in_the_doubled_hour_is_rejected(app):
     with pytest.raises(ValidationError) as error:
-        make_event(make_user(), start=datetime(2026, 10, 25, 1, 0), end=datetime(2026, 10, 25, 2, 30))
+        make_event(
+            make_user(), start=datetime(2026, 10, 25, 1, 0), end=datetime(2026, 10, 25, 2, 30)
+        )
     assert list(error.value.errors) == ["ends_at"]
 
 
 def test_end_before_start_and_missing_title_are_reported_together(app):
     with pytest.raises(ValidationError) as error:
-        make_event(make_user(), title=" ", start=datetime(2026, 12, 3, 18, 0),
-                   end=datetime(2026, 12, 3, 17, 0))
+        make_event(
+            make_user(),
+            title=" ",
+            start=datetime(2026, 12, 3, 18, 0),
+            end=datetime(2026, 12, 3, 17, 0),
+        )
     assert set(error.value.errors) == {"title", "ends_at"}
 
 
@@ -78,11 +87,17 @@ def test_sequence_rises_on_time_place_and_status_changes_only(app):
     data = EventInput.from_event(event)
     update_event(event, data.replace(description="Neue Beschreibung"), actor=staff, now=NOW)
     assert event.sequence == 0
-    update_event(event, data.replace(start=datetime(2026, 11, 3, 19, 0),
-                                     end=datetime(2026, 11, 3, 21, 0)), actor=staff, now=NOW)
+    update_event(
+        event,
+        data.replace(start=datetime(2026, 11, 3, 19, 0), end=datetime(2026, 11, 3, 21, 0)),
+        actor=staff,
+        now=NOW,
+    )
     assert event.sequence == 1
     venue = make_venue()
-    update_event(event, EventInput.from_event(event).replace(venue_id=venue.id), actor=staff, now=NOW)
+    update_event(
+        event, EventInput.from_event(event).replace(venue_id=venue.id), actor=staff, now=NOW
+    )
     assert event.sequence == 2
     set_status(event, Status.PUBLISHED, actor=staff, now=NOW)
     assert event.sequence == 3 and event.published_at == NOW
@@ -138,8 +153,12 @@ def test_audiences_and_cohosts_are_stored(app):
     make_audience("presse", "Presse")
     make_audience("politik", "Politik/Rat")
     partner = make_department(code="kultur")
-    event = make_event(make_user(), audiences=["politik", "presse"], co_hosts=["kultur"],
-                       visibility=Visibility.PUBLIC.value)
+    event = make_event(
+        make_user(),
+        audiences=["politik", "presse"],
+        co_hosts=["kultur"],
+        visibility=Visibility.PUBLIC.value,
+    )
     assert [a.code for a in event.audiences] == ["politik", "presse"]
     assert event.co_hosts == [partner]
 
@@ -147,12 +166,24 @@ def test_audiences_and_cohosts_are_stored(app):
 def _raw_event_values(department_id: int, **overrides) -> dict:
     """Return column values for a direct INSERT that bypasses the domain checks."""
     values = {
-        "uid": "raw@test", "title": "Roh", "description": "", "all_day": False,
-        "start_local": "2026-12-01 10:00:00", "end_local": "2026-12-01 11:00:00",
-        "timezone": "Europe/Berlin", "starts_at": "2026-12-01 09:00:00+00",
-        "ends_at": "2026-12-01 10:00:00+00", "location": "", "department_id": department_id,
-        "visibility": "internal", "status": "draft", "max_plus_ones": 0, "sequence": 0, "revision": 1,
-        "created_at": "2026-11-01 10:00:00+00", "updated_at": "2026-11-01 10:00:00+00",
+        "uid": "raw@test",
+        "title": "Roh",
+        "description": "",
+        "all_day": False,
+        "start_local": "2026-12-01 10:00:00",
+        "end_local": "2026-12-01 11:00:00",
+        "timezone": "Europe/Berlin",
+        "starts_at": "2026-12-01 09:00:00+00",
+        "ends_at": "2026-12-01 10:00:00+00",
+        "location": "",
+        "department_id": department_id,
+        "visibility": "internal",
+        "status": "draft",
+        "max_plus_ones": 0,
+        "sequence": 0,
+        "revision": 1,
+        "created_at": "2026-11-01 10:00:00+00",
+        "updated_at": "2026-11-01 10:00:00+00",
     } | overrides
     return values
 

@@ -20,8 +20,9 @@ def _published(actor, **overrides):
 
 def test_public_feed_lists_published_public_events_only(client):
     staff = make_user()
-    shown = _published(staff, title="Bürgerfest", visibility="public", start=WINTER,
-                       end=WINTER.replace(hour=22))
+    shown = _published(
+        staff, title="Bürgerfest", visibility="public", start=WINTER, end=WINTER.replace(hour=22)
+    )
     _published(staff, title="Intern", visibility="internal")
     make_event(staff, title="Entwurf", visibility="public")
     db.session.commit()
@@ -40,7 +41,9 @@ def test_feed_times_agree_between_icalendar_and_icaljs_across_dst(client):
     staff = make_user()
     for start in (WINTER, SUMMER, datetime(2027, 3, 28, 3, 0), datetime(2027, 10, 31, 3, 0)):
         _published(staff, visibility="public", start=start, end=start.replace(hour=start.hour + 1))
-    _published(staff, visibility="public", all_day=True, start=date(2027, 3, 27), end=date(2027, 3, 29))
+    _published(
+        staff, visibility="public", all_day=True, start=date(2027, 3, 27), end=date(2027, 3, 29)
+    )
     db.session.commit()
     data = client.get("/calendar.ics").data
     ours = python_instants(parse_icalendar(data))
@@ -168,4 +171,6 @@ def test_single_event_download_is_a_publish_calendar(client):
     cal = parse_icalendar(response.data)
     assert cal["METHOD"] == "PUBLISH"
     assert python_instants(cal) == icaljs_instants(response.data)
-    assert client.get(f"/events/{_published(staff).id}.ics").status_code == 404  # internal, anonymous
+    assert (
+        client.get(f"/events/{_published(staff).id}.ics").status_code == 404
+    )  # internal, anonymous

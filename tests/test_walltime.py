@@ -10,8 +10,12 @@ TZ = "Europe/Berlin"
 
 
 def test_winter_and_summer_wall_times_map_to_the_right_instants():
-    assert local_to_utc(datetime(2026, 1, 15, 18, 0), TZ) == datetime(2026, 1, 15, 17, 0, tzinfo=UTC)
-    assert local_to_utc(datetime(2026, 7, 15, 18, 0), TZ) == datetime(2026, 7, 15, 16, 0, tzinfo=UTC)
+    assert local_to_utc(datetime(2026, 1, 15, 18, 0), TZ) == datetime(
+        2026, 1, 15, 17, 0, tzinfo=UTC
+    )
+    assert local_to_utc(datetime(2026, 7, 15, 18, 0), TZ) == datetime(
+        2026, 7, 15, 16, 0, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -30,7 +34,8 @@ def test_times_in_the_dst_change_hour_are_rejected(value):
 
 
 @pytest.mark.parametrize(
-    "value", [datetime(2026, 3, 29, 1, 59), datetime(2026, 3, 29, 3, 0), datetime(2026, 10, 25, 3, 0)]
+    "value",
+    [datetime(2026, 3, 29, 1, 59), datetime(2026, 3, 29, 3, 0), datetime(2026, 10, 25, 3, 0)],
 )
 def test_times_next_to_the_change_hour_are_accepted(value):
     assert utc_to_local(local_to_utc(value, TZ), TZ) == value

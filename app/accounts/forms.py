@@ -6,13 +6,14 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from app.accounts.models import Role
+from app.form_choices import as_choices
 
 ROLE_LABELS = {
     Role.STAFF: _l("Staff (department)"),
     Role.COMMS: _l("Communications team"),
     Role.ADMIN: _l("Administrator"),
 }
-LANGUAGE_CHOICES = [("de", "Deutsch"), ("en", "English")]
+LANGUAGE_CHOICES = as_choices([("de", "Deutsch"), ("en", "English")])
 
 
 class LoginForm(FlaskForm):
@@ -36,7 +37,9 @@ class UserForm(FlaskForm):
 
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"), choices=as_choices([(r.value, label) for r, label in ROLE_LABELS.items()])
+    )
     department = SelectField(_l("Department"), choices=[], validate_choice=False)
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     password = PasswordField(

@@ -38,8 +38,13 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
-        db.Enum(Role, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda e: [m.value for m in e])
+        db.Enum(
+            Role,
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -56,8 +56,12 @@ def create_user(
     if errors:
         raise ValidationError(errors)
     user = User(
-        email=email, name=name.strip(), role=role, department=department,
-        created_at=now, locale=locale,
+        email=email,
+        name=name.strip(),
+        role=role,
+        department=department,
+        created_at=now,
+        locale=locale,
     )
     user.set_password(password)
     db.session.add(user)
@@ -70,8 +74,12 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
     role = Role(data["role"])
     if user is None:
         return create_user(
-            email=data["email"], name=data["name"], role=role, password=data.get("password") or "",
-            now=now, department_code=data.get("department") or None,
+            email=data["email"],
+            name=data["name"],
+            role=role,
+            password=data.get("password") or "",
+            now=now,
+            department_code=data.get("department") or None,
             locale=data.get("locale") or "de",
         )
     errors: dict[str, list[str]] = {}
@@ -90,7 +98,11 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
     if errors:
         raise ValidationError(errors)
     user.email, user.name, user.role = email, data["name"].strip(), role
-    user.department, user.locale, user.active = department, data.get("locale") or "de", data["active"]
+    user.department, user.locale, user.active = (
+        department,
+        data.get("locale") or "de",
+        data["active"],
+    )
     if password:
         user.set_password(password)
     db.session.flush()

@@ -3,7 +3,16 @@
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -15,6 +24,7 @@ from app.accounts.models import User
 from app.departments.models import Department
 from app.errors import ValidationError
 from app.extensions import db, limiter
+from app.form_choices import as_choices
 from app.form_errors import apply_errors
 
 bp = Blueprint("auth", __name__)
@@ -114,7 +124,7 @@ def edit_user(user_id: int | None = None):
     """Create or edit an account."""
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
-    form.department.choices = _department_choices()
+    form.department.choices = as_choices(_department_choices())
     if request.method == "GET" and user is not None:
         form.department.data = user.department.code if user.department else ""
         form.role.data = user.role.value

@@ -7,16 +7,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 
 from app.departments.models import Department
-from app.events.models import Event, Visibility, event_audiences, event_cohosts
 from app.events.ics import RESERVED_DE
+from app.events.models import Event, Visibility, event_audiences, event_cohosts
 from app.vocabularies.models import Audience, Category
 
 COLUMNS = (
-    Event.id, Event.uid, Event.title, Event.description, Event.all_day, Event.start_local,
-    Event.end_local, Event.timezone, Event.venue_id, Event.location, Event.visibility,
-    Event.status, Event.capacity, Event.max_plus_ones, Event.rsvp_deadline, Event.sequence,
-    Event.published_at, Event.created_at, Event.updated_at, Event.department_id,
-    Department.code.label("department_code"), Category.code.label("category_code"),
+    Event.id,
+    Event.uid,
+    Event.title,
+    Event.description,
+    Event.all_day,
+    Event.start_local,
+    Event.end_local,
+    Event.timezone,
+    Event.venue_id,
+    Event.location,
+    Event.visibility,
+    Event.status,
+    Event.capacity,
+    Event.max_plus_ones,
+    Event.rsvp_deadline,
+    Event.sequence,
+    Event.published_at,
+    Event.created_at,
+    Event.updated_at,
+    Event.department_id,
+    Department.code.label("department_code"),
+    Category.code.label("category_code"),
 )
 
 
@@ -78,18 +95,38 @@ def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
     else:
         starts, ends = _iso(row.start_local, row.timezone), _iso(row.end_local, row.timezone)
     data = {
-        "id": row.id, "uid": row.uid, "title": row.title, "description": row.description,
-        "all_day": row.all_day, "starts_at": starts, "ends_at": ends, "timezone": row.timezone,
-        "venue_id": row.venue_id, "location": row.location,
-        "department": row.department_code, "co_hosts": co_hosts, "audiences": audiences,
-        "category": row.category_code, "visibility": row.visibility.value,
-        "status": row.status.value, "capacity": row.capacity,
+        "id": row.id,
+        "uid": row.uid,
+        "title": row.title,
+        "description": row.description,
+        "all_day": row.all_day,
+        "starts_at": starts,
+        "ends_at": ends,
+        "timezone": row.timezone,
+        "venue_id": row.venue_id,
+        "location": row.location,
+        "department": row.department_code,
+        "co_hosts": co_hosts,
+        "audiences": audiences,
+        "category": row.category_code,
+        "visibility": row.visibility.value,
+        "status": row.status.value,
+        "capacity": row.capacity,
         "max_plus_ones": row.max_plus_ones,
         "rsvp_deadline": row.rsvp_deadline.isoformat() if row.rsvp_deadline else None,
-        "sequence": row.sequence, "updated_at": row.updated_at.isoformat(),
+        "sequence": row.sequence,
+        "updated_at": row.updated_at.isoformat(),
         "reserved": masked,
     }
     if masked:
-        data.update(title=RESERVED_DE, description="", department=None, co_hosts=[],
-                    audiences=[], category=None, capacity=None, rsvp_deadline=None)
+        data.update(
+            title=RESERVED_DE,
+            description="",
+            department=None,
+            co_hosts=[],
+            audiences=[],
+            category=None,
+            capacity=None,
+            rsvp_deadline=None,
+        )
     return data

@@ -28,19 +28,28 @@ def openapi_document():
 def departments():
     """List departments."""
     rows = db.session.scalars(select(Department).order_by(Department.code)).all()
-    return jsonify({"items": [
-        {"code": d.code, "name": d.name, "email": d.email, "active": d.active} for d in rows
-    ]})
+    return jsonify(
+        {
+            "items": [
+                {"code": d.code, "name": d.name, "email": d.email, "active": d.active} for d in rows
+            ]
+        }
+    )
 
 
 def _venue_json(venue: Venue) -> dict:
     """Serialise a venue."""
     return {
-        "id": venue.id, "name": venue.name, "address": venue.address,
+        "id": venue.id,
+        "name": venue.name,
+        "address": venue.address,
         "district": venue.district.code if venue.district else None,
-        "capacity": venue.capacity, "setup_minutes": venue.setup_minutes,
-        "teardown_minutes": venue.teardown_minutes, "exclusive": venue.exclusive,
-        "accessibility_notes": venue.accessibility_notes, "active": venue.active,
+        "capacity": venue.capacity,
+        "setup_minutes": venue.setup_minutes,
+        "teardown_minutes": venue.teardown_minutes,
+        "exclusive": venue.exclusive,
+        "accessibility_notes": venue.accessibility_notes,
+        "active": venue.active,
     }
 
 
@@ -90,7 +99,9 @@ def _bound(name: str, tz: str):
     try:
         parsed = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
     except ValueError:
-        raise ValidationError.single(name, f"Not an ISO 8601 date or date-time: {value!r}.") from None
+        raise ValidationError.single(
+            name, f"Not an ISO 8601 date or date-time: {value!r}."
+        ) from None
     if not isinstance(parsed, datetime):
         parsed = datetime.combine(parsed, datetime.min.time())
     return parsed.astimezone(UTC) if parsed.tzinfo else local_to_utc(parsed, tz)
@@ -118,7 +129,8 @@ def list_events():
     if venue and not venue.isdigit():
         raise ValidationError.single("venue_id", "Expected a number.")
     flt = queries.CalendarFilter(
-        venue_id=int(venue) if venue else None, audience=request.args.get("audience") or None,
+        venue_id=int(venue) if venue else None,
+        audience=request.args.get("audience") or None,
         status=status or None,
     )
     query = select(Event).where(policy.visible_clause(g.api_user))
@@ -140,8 +152,14 @@ def list_events():
     if more:
         args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
         following = url_for("api.list_events", _external=False, **args)
-    return jsonify({"items": events_json(db.session, rows, g.api_user), "page": page,
-                    "per_page": per_page, "next": following})
+    return jsonify(
+        {
+            "items": events_json(db.session, rows, g.api_user),
+            "page": page,
+            "per_page": per_page,
+            "next": following,
+        }
+    )
 
 
 def _input_from(body: EventFields, base: operations.EventInput) -> operations.EventInput:
@@ -175,8 +193,9 @@ def create_event():
     data = _input_from(body, operations.EventInput())
     if data.end is None and data.all_day:
         data = data.replace(end=data.start)
-    event = operations.create_event(data, actor=g.api_user, now=datetime.now(UTC),
-                                    tz=current_app.config["TIMEZONE"])
+    event = operations.create_event(
+        data, actor=g.api_user, now=datetime.now(UTC), tz=current_app.config["TIMEZONE"]
+    )
     db.session.commit()
     response = jsonify(_event_json(event))
     response.headers["Location"] = url_for("api.get_event", event_id=event.id)

@@ -18,13 +18,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.departments.models import Department
 from app.events.models import Event, Visibility
 from app.events.operations import EventInput
 from app.extensions import db
+from app.form_choices import as_choices
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -51,29 +52,36 @@ class CheckboxListField(SelectMultipleField):
 class EventForm(FlaskForm):
     """Create or edit an event."""
 
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Length(max=200)], render_kw={"required": True})
     description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
     all_day = BooleanField(_l("All-day event"))
-    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    start_date = DateField(_l("Start date"), validators=[Optional()], render_kw={"required": True})
     start_time = TimeField(_l("Start time"), validators=[Optional()])
-    end_date = DateField(_l("End date"), validators=[Optional()],
-                         description=_l("Leave empty for an event on one day."))
+    end_date = DateField(
+        _l("End date"),
+        validators=[Optional()],
+        description=_l("Leave empty for an event on one day."),
+    )
     end_time = TimeField(_l("End time"), validators=[Optional()])
-    venue_id = SelectField(_l("Venue"), coerce=int, choices=[])
-    location = StringField(_l("Other location"), validators=[Length(max=300)],
-                           description=_l("Only when no venue from the register fits."))
-    department = SelectField(_l("Owning department"), choices=[])
+    venue_id = SelectField(_l("Venue"), coerce=int, choices=[], validate_choice=False)
+    location = StringField(
+        _l("Other location"),
+        validators=[Length(max=300)],
+        description=_l("Only when no venue from the register fits."),
+    )
+    department = SelectField(_l("Owning department"), choices=[], validate_choice=False)
     co_hosts = CheckboxListField(_l("Co-hosting departments"), choices=[])
     audiences = CheckboxListField(_l("Audiences"), choices=[])
-    category = SelectField(_l("Category"), choices=[])
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
     visibility = RadioField(
         _l("Visibility"),
-        choices=[(v.value, label) for v, label in VISIBILITY_LABELS.items()],
+        choices=as_choices([(v.value, label) for v, label in VISIBILITY_LABELS.items()]),
         default=Visibility.INTERNAL.value,
     )
     capacity = IntegerField(_l("Capacity (guests)"), validators=[Optional(), NumberRange(min=0)])
-    max_plus_ones = IntegerField(_l("Companions per guest"), default=0,
-                                 validators=[InputRequired(), NumberRange(min=0, max=20)])
+    max_plus_ones = IntegerField(
+        _l("Companions per guest"), default=0, validators=[Optional(), NumberRange(min=0, max=20)]
+    )
     rsvp_deadline_date = DateField(_l("Reply by (date)"), validators=[Optional()])
     rsvp_deadline_time = TimeField(_l("Reply by (time)"), validators=[Optional()])
     save = SubmitField(_l("Save as draft"))
@@ -82,19 +90,23 @@ class EventForm(FlaskForm):
     def load_choices(self, user) -> None:
         """Fill the select choices from the registers."""
         venues = db.session.scalars(select(Venue).where(Venue.active).order_by(Venue.name)).all()
-        self.venue_id.choices = [(0, "—")] + [(v.id, v.name) for v in venues]
+        self.venue_id.choices = as_choices([(0, "—")] + [(v.id, v.name) for v in venues])
         departments = db.session.scalars(
             select(Department).where(Department.active).order_by(Department.name)
         ).all()
-        self.co_hosts.choices = [(d.code, d.name) for d in departments]
+        self.co_hosts.choices = as_choices([(d.code, d.name) for d in departments])
         if user.sees_everything:
-            self.department.choices = [(d.code, d.name) for d in departments]
+            self.department.choices = as_choices([(d.code, d.name) for d in departments])
         elif user.department is not None:
-            self.department.choices = [(user.department.code, user.department.name)]
-        audiences = db.session.scalars(select(Audience).where(Audience.active).order_by(Audience.name))
-        self.audiences.choices = [(a.code, a.name) for a in audiences]
-        categories = db.session.scalars(select(Category).where(Category.active).order_by(Category.name))
-        self.category.choices = [("", "—")] + [(c.code, c.name) for c in categories]
+            self.department.choices = as_choices([(user.department.code, user.department.name)])
+        audiences = db.session.scalars(
+            select(Audience).where(Audience.active).order_by(Audience.name)
+        )
+        self.audiences.choices = as_choices([(a.code, a.name) for a in audiences])
+        categories = db.session.scalars(
+            select(Category).where(Category.active).order_by(Category.name)
+        )
+        self.category.choices = as_choices([("", "—")] + [(c.code, c.name) for c in categories])
 
     def fill_from(self, event: Event) -> None:
         """Set the fields from an existing event (GET of the edit page)."""
@@ -126,13 +138,22 @@ class EventForm(FlaskForm):
         if deadline is not None and self.rsvp_deadline_time.data is not None:
             deadline = datetime.combine(deadline, self.rsvp_deadline_time.data)
         return EventInput(
-            title=self.title.data or "", description=self.description.data or "",
-            all_day=all_day, start=start, end=end, venue_id=self.venue_id.data or None,
-            location=self.location.data or "", audiences=list(self.audiences.data or []),
-            category=self.category.data or None, visibility=self.visibility.data,
-            status=status, capacity=self.capacity.data,
-            max_plus_ones=self.max_plus_ones.data or 0, rsvp_deadline=deadline,
-            co_hosts=list(self.co_hosts.data or []), department=self.department.data or None,
+            title=self.title.data or "",
+            description=self.description.data or "",
+            all_day=all_day,
+            start=start,
+            end=end,
+            venue_id=self.venue_id.data or None,
+            location=self.location.data or "",
+            audiences=list(self.audiences.data or []),
+            category=self.category.data or None,
+            visibility=self.visibility.data,
+            status=status,
+            capacity=self.capacity.data,
+            max_plus_ones=self.max_plus_ones.data or 0,
+            rsvp_deadline=deadline,
+            co_hosts=list(self.co_hosts.data or []),
+            department=self.department.data or None,
         )
 
 

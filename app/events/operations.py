@@ -7,12 +7,12 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import policy
 from app.events.models import Event, Status, Visibility
 from app.events.walltime import AmbiguousWallTime, local_to_utc, utc_to_local
 from app.extensions import db
-from app.departments.models import Department
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 

@@ -39,26 +39,33 @@ class CalendarFilter:
 
     def is_empty(self) -> bool:
         """Return True when nothing is filtered."""
-        return not (self.departments or self.venue_id or self.audience or self.category
-                    or self.status)
+        return not (
+            self.departments or self.venue_id or self.audience or self.category or self.status
+        )
 
 
 def apply_filter(query: Select, flt: CalendarFilter) -> Select:
     """Narrow a select of events by the filter."""
     if flt.departments:
-        cohosted = exists(select(1).where(
-            event_cohosts.c.event_id == Event.id,
-            event_cohosts.c.department_id.in_(flt.departments),
-        ))
+        cohosted = exists(
+            select(1).where(
+                event_cohosts.c.event_id == Event.id,
+                event_cohosts.c.department_id.in_(flt.departments),
+            )
+        )
         query = query.where(or_(Event.department_id.in_(flt.departments), cohosted))
     if flt.venue_id:
         query = query.where(Event.venue_id == flt.venue_id)
     if flt.audience:
-        query = query.where(exists(select(1).where(
-            event_audiences.c.event_id == Event.id,
-            event_audiences.c.audience_id == Audience.id,
-            Audience.code == flt.audience,
-        )))
+        query = query.where(
+            exists(
+                select(1).where(
+                    event_audiences.c.event_id == Event.id,
+                    event_audiences.c.audience_id == Audience.id,
+                    Audience.code == flt.audience,
+                )
+            )
+        )
     if flt.category:
         query = query.where(Event.category_id.in_(select(Category.id).filter_by(code=flt.category)))
     if flt.status:

@@ -22,7 +22,9 @@ def _bump_on_change(session: Session, _context, _instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Event) and session.is_modified(obj):
             obj.revision = (obj.revision or 0) + 1
-    changed = [o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, WATCHED)]
+    changed = [
+        o for o in chain(session.new, session.dirty, session.deleted) if isinstance(o, WATCHED)
+    ]
     if not changed:
         return
     master = any(not isinstance(obj, Event) for obj in changed)
@@ -32,10 +34,13 @@ def _bump_on_change(session: Session, _context, _instances) -> None:
     values = {"version": CalendarVersion.version + 1, "changed_at": now}
     if master:
         values["master_version"] = CalendarVersion.master_version + 1
-    result = session.execute(update(CalendarVersion).where(CalendarVersion.id == 1).values(**values))
+    result = session.execute(
+        update(CalendarVersion).where(CalendarVersion.id == 1).values(**values)
+    )
     if result.rowcount == 0:
-        session.execute(insert(CalendarVersion).values(
-            id=1, version=1, master_version=1, changed_at=now))
+        session.execute(
+            insert(CalendarVersion).values(id=1, version=1, master_version=1, changed_at=now)
+        )
     session.info[_FLAG] = "master" if master else "events"
 
 

@@ -47,9 +47,15 @@ def _calendar_page(view: str, period: periods.Period, *, public_only: bool = Fal
     events = queries.events_between(db.session, user, start, end, flt)
     days = periods.by_day(events, period, spread=view != "agenda")
     return render_template(
-        f"events/{view}.html", period=period, days=days, events=events, flt=flt,
-        today=_today(), public_only=public_only,
-        masked=lambda e: queries.is_masked(user, e), **_filter_choices(),
+        f"events/{view}.html",
+        period=period,
+        days=days,
+        events=events,
+        flt=flt,
+        today=_today(),
+        public_only=public_only,
+        masked=lambda e: queries.is_masked(user, e),
+        **_filter_choices(),
     )
 
 
@@ -94,8 +100,11 @@ def show(event_id: int):
     """Show one event; confidential ones only as reserved to outsiders."""
     event = _visible_or_404(event_id)
     return render_template(
-        "events/show.html", event=event, masked=queries.is_masked(current_user, event),
-        can_edit=policy.can_edit(current_user, event), confirm=ConfirmForm(),
+        "events/show.html",
+        event=event,
+        masked=queries.is_masked(current_user, event),
+        can_edit=policy.can_edit(current_user, event),
+        confirm=ConfirmForm(),
         when=operations.describe_when(event),
     )
 
@@ -108,7 +117,8 @@ def download(event_id: int):
     url = current_app.config["BASE_URL"] + url_for("events.show", event_id=event.id)
     body = ics.single_event_ics(event, masked=queries.is_masked(current_user, event), url=url)
     return current_app.response_class(
-        body, mimetype="text/calendar",
+        body,
+        mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'},
     )
 
@@ -127,8 +137,11 @@ def edit(event_id: int | None = None):
     if request.method == "GET" and event is not None:
         form.fill_from(event)
     if form.validate_on_submit():
-        status = Status.PUBLISHED.value if form.publish.data else (
-            event.status.value if event else Status.DRAFT.value)
+        status = (
+            Status.PUBLISHED.value
+            if form.publish.data
+            else (event.status.value if event else Status.DRAFT.value)
+        )
         try:
             event = _save(event, form.to_input(status))
         except ValidationError as error:
@@ -137,7 +150,9 @@ def edit(event_id: int | None = None):
             db.session.commit()
             flash(_("The event was saved."), "success")
             return redirect(url_for("events.show", event_id=event.id))
-    return render_template("events/form.html", form=form, event=event), 200 if not form.errors else 422
+    return render_template(
+        "events/form.html", form=form, event=event
+    ), 200 if not form.errors else 422
 
 
 def _save(event: Event | None, data: operations.EventInput) -> Event:
@@ -145,8 +160,9 @@ def _save(event: Event | None, data: operations.EventInput) -> Event:
     now = datetime.now(UTC)
     try:
         if event is None:
-            return operations.create_event(data, actor=current_user, now=now,
-                                           tz=current_app.config["TIMEZONE"])
+            return operations.create_event(
+                data, actor=current_user, now=now, tz=current_app.config["TIMEZONE"]
+            )
         return operations.update_event(event, data, actor=current_user, now=now)
     except PermissionDenied:
         abort(403)
@@ -168,8 +184,12 @@ def change_status(event_id: int):
         flash(" ".join(m for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("events.show", event_id=event.id))
     db.session.commit()
-    flash(_("The event was cancelled.") if target == Status.CANCELLED
-          else _("The event was published."), "success")
+    flash(
+        _("The event was cancelled.")
+        if target == Status.CANCELLED
+        else _("The event was published."),
+        "success",
+    )
     return redirect(url_for("events.show", event_id=event.id))
 
 
@@ -179,5 +199,9 @@ def confirm_cancel(event_id: int):
     event = db.get_or_404(Event, event_id)
     if not policy.can_edit(current_user, event):
         abort(403)
-    return render_template("events/confirm_cancel.html", event=event, form=ConfirmForm(),
-                           when=operations.describe_when(event))
+    return render_template(
+        "events/confirm_cancel.html",
+        event=event,
+        form=ConfirmForm(),
+        when=operations.describe_when(event),
+    )

@@ -1,6 +1,7 @@
 """Building feed bodies fast: each event's VEVENT is serialised once per version."""
 
 from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import noload
 

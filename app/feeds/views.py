@@ -36,15 +36,22 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
         response = current_app.response_class(status=304)
     else:
         masked = masked_ids_fn() if masked_ids_fn else None
-        body = feed_body(db.session, query, name=name, masked_ids=masked, master=master,
-                         base_url=current_app.config["BASE_URL"])
+        body = feed_body(
+            db.session,
+            query,
+            name=name,
+            masked_ids=masked,
+            master=master,
+            base_url=current_app.config["BASE_URL"],
+        )
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.set_etag(tag)
     if changed_at is not None:
         response.last_modified = changed_at
-    response.headers["Cache-Control"] = "private, max-age=300" if scope != "public" else (
-        "public, max-age=300")
+    response.headers["Cache-Control"] = (
+        "private, max-age=300" if scope != "public" else ("public, max-age=300")
+    )
     return response
 
 
@@ -103,8 +110,9 @@ def _user_for_token(token: str) -> User:
 def private(token: str):
     """Serve everything the token's user may see, confidential events masked for outsiders."""
     user = _user_for_token(token)
-    query = apply_filter(_window().where(policy.visible_clause(user)),
-                         CalendarFilter.from_args(request.args, user))
+    query = apply_filter(
+        _window().where(policy.visible_clause(user)), CalendarFilter.from_args(request.args, user)
+    )
 
     def masked_ids() -> set[int]:
         """Return the confidential events this user sees only as reserved."""

@@ -13,7 +13,9 @@ class Venue(db.Model):
     __tablename__ = "venues"
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
-        CheckConstraint("setup_minutes >= 0 AND teardown_minutes >= 0", name="buffers_not_negative"),
+        CheckConstraint(
+            "setup_minutes >= 0 AND teardown_minutes >= 0", name="buffers_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.accounts.access import admin_required
 from app.extensions import db
+from app.form_choices import as_choices
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -27,7 +28,9 @@ class VenueForm(FlaskForm):
         _l("Setup buffer (minutes)"), default=0, validators=[InputRequired(), NumberRange(0, 1440)]
     )
     teardown_minutes = IntegerField(
-        _l("Teardown buffer (minutes)"), default=0, validators=[InputRequired(), NumberRange(0, 1440)]
+        _l("Teardown buffer (minutes)"),
+        default=0,
+        validators=[InputRequired(), NumberRange(0, 1440)],
     )
     exclusive = BooleanField(
         _l("Exclusive"), description=_l("Only one event at a time; overlaps are blocked.")
@@ -52,7 +55,9 @@ def edit(venue_id: int | None = None):
     venue = db.get_or_404(Venue, venue_id) if venue_id else Venue(setup_minutes=0)
     form = VenueForm(obj=venue)
     districts = db.session.scalars(select(District).order_by(District.name)).all()
-    form.district_id.choices = [(0, _("— none —"))] + [(d.id, d.name) for d in districts]
+    form.district_id.choices = as_choices(
+        [(0, _("— none —"))] + [(d.id, d.name) for d in districts]
+    )
     if form.validate_on_submit():
         form.populate_obj(venue)
         venue.district_id = form.district_id.data or None
@@ -60,4 +65,6 @@ def edit(venue_id: int | None = None):
         db.session.commit()
         flash(_("Venue saved."), "success")
         return redirect(url_for("venues.index"))
-    return render_template("crud/form.html", form=form, title=_("Venue"), back=url_for("venues.index"))
+    return render_template(
+        "crud/form.html", form=form, title=_("Venue"), back=url_for("venues.index")
+    )

@@ -1,0 +1,67 @@
+"""Entry point of ``make bench``: build (or reuse) the data set and run every benchmark.
+
+Usage: ``.venv/bin/python bench/run_all.py [--rebuild] [--quick] [--profile]``
+
+--rebuild   drop and recreate the benchmark database even if it holds the 20,000 events
+--quick     at most 3 timed runs per measurement (a smoke test; the figures are rough)
+--profile   run cProfile once on every measurement behind a failed target and print the top
+"""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from time import perf_counter
+
+ROOT = Path(__file__).resolve().parent.parent
+for entry in (ROOT, ROOT / "bench"):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+import calendar_bench  # noqa: E402
+import dataset  # noqa: E402
+
+NOISE = (
+    "Note: this machine is shared and noisy; absolute figures vary from run to run. The ratios "
+    "measured within one run (endpoint vs. bare SQL, feed vs. icalendar baseline) are what counts."
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything and print the report; return 0 (FAILed targets are reported, not fatal)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rebuild", action="store_true", help="recreate the benchmark database")
+    parser.add_argument("--quick", action="store_true", help="at most 3 runs per measurement")
+    parser.add_argument("--profile", action="store_true", help="cProfile the failed targets")
+    args = parser.parse_args(argv)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    started = perf_counter()
+    info = dataset.ensure(rebuild=args.rebuild)
+    bench = calendar_bench.CalendarBench(info, quick=args.quick)
+    print()
+    print(calendar_bench.header(info, bench))
+    print(NOISE)
+    results = bench.run()
+    if args.profile:
+        print("\nProfiling the failed targets (one call each) ...")
+        bench.profile_failures()
+
+    print("\nNotes")
+    for note in results.notes:
+        print(f"  - {note}")
+    for key, text in results.profiles.items():
+        print(f"\ncProfile of {key} (one call)\n{text}")
+
+    print(
+        "\nTargets (PASS/FAIL on the median; Indico: 3.3, same machine class, "
+        "20,000 events; our goal is >= 10x faster)"
+    )
+    print(calendar_bench.table(results))
+    print(NOISE)
+    print(f"Total benchmark time {perf_counter() - started:.0f} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL."""
+
+import psycopg
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from tests.conftest import PG_ADMIN_URL, _pg_url
+
+
+def _fresh_url(database_url: str, tmp_path) -> str:
+    """Return an empty database of the same backend as the test database."""
+    if database_url.startswith("sqlite"):
+        return "sqlite:///" + str(tmp_path / "migrate.sqlite")
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "stadtkalender_migrate" WITH (FORCE)')
+        conn.execute('CREATE DATABASE "stadtkalender_migrate"')
+    return _pg_url("stadtkalender_migrate")
+
+
+def test_upgrade_builds_every_table_and_check_finds_no_drift(database_url, tmp_path):
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_fresh_url(database_url, tmp_path))
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert set(db.metadata.tables) <= tables
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+        result = app.test_cli_runner().invoke(args=["db", "check"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        db.engine.dispose()

@@ -1,0 +1,134 @@
+"""Security defaults: CSRF, login wall, roles, headers, rate limits, production settings."""
+
+import pytest
+
+from app import create_app
+from app.accounts.models import Role
+from app.extensions import db
+from config import DEV_SECRET_KEY, Config, TestConfig
+from tests.conftest import Browser
+from tests.factories import PASSWORD, make_user
+
+
+def test_post_without_csrf_token_is_refused(client):
+    user = make_user()
+    db.session.commit()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/month",
+        "/week",
+        "/events/new",
+        "/venues/",
+        "/account",
+        "/admin/users",
+        "/admin/departments/",
+        "/admin/vocabularies/audiences",
+    ],
+)
+def test_pages_need_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/departments/",
+        "/admin/departments/new",
+        "/admin/vocabularies/categories",
+        "/venues/new",
+    ],
+)
+def test_admin_pages_are_forbidden_for_staff_and_comms(browser, url):
+    user = make_user(Role.COMMS, department=None)
+    db.session.commit()
+    browser.login(user.email, PASSWORD)
+    assert browser.get(url).status_code == 403
+
+
+def test_login_rejects_wrong_password_and_inactive_accounts(browser):
+    user = make_user()
+    locked = make_user(active=False)
+    db.session.commit()
+    response = browser.post("/login", {"email": user.email, "password": "wrong"})
+    assert response.status_code == 200 and "falsch" in response.get_data(as_text=True)
+    response = browser.post("/login", {"email": locked.email, "password": PASSWORD})
+    assert response.status_code == 200
+    assert browser.get("/month").status_code == 302
+
+
+def test_login_does_not_redirect_to_other_hosts(browser):
+    user = make_user()
+    db.session.commit()
+    response = browser.post(
+        "/login?next=https://evil.example/",
+        {"email": user.email, "password": PASSWORD},
+        form_page="/login",
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_logout_needs_post_and_ends_the_session(browser):
+    user = make_user()
+    db.session.commit()
+    browser.login(user.email, PASSWORD)
+    assert browser.get("/logout").status_code == 405
+    assert browser.post("/logout", form_page="/").status_code == 302
+    assert browser.get("/month").status_code == 302
+
+
+def test_login_attempts_are_rate_limited(database_url):
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        LOGIN_RATE_LIMIT="3 per minute",
+        RATELIMIT_ENABLED=True,
+    )
+    browser = Browser(app.test_client())
+    with app.app_context():
+        token = browser.token("/login")
+        codes = [
+            browser.post(
+                "/login", {"email": "x@stadt.example", "password": "x", "csrf_token": token}
+            ).status_code
+            for _ in range(5)
+        ]
+        db.session.remove()
+        db.engine.dispose()
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+def test_security_headers_and_cookie_flags(app, browser):
+    response = browser.get("/login")
+    headers = response.headers
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_refuses_development_or_short_secret_key(monkeypatch):
+    class Production(Config):
+        ENV_NAME = "production"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    for key in (DEV_SECRET_KEY, "", "short"):
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app(Production, SECRET_KEY=key)
+    app = create_app(Production, SECRET_KEY="x" * 48)
+    assert app.config["SECRET_KEY"] == "x" * 48
+
+
+def test_passwords_are_stored_as_strong_hashes(app):
+    user = make_user()
+    assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
