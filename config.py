@@ -66,6 +66,9 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
 
     API_MAX_PAGE_SIZE = 5000
+    FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
 
 class TestConfig(Config):
