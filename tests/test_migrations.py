@@ -9,7 +9,9 @@ from sqlalchemy import inspect
 from app import create_app
 from app.extensions import db
 from config import TestConfig
-from tests.conftest import PG_ADMIN_URL, _pg_url
+from tests.conftest import PG_ADMIN_URL, PG_TEST_DB, _pg_url
+
+MIGRATE_DB = PG_TEST_DB + "_migrate"
 
 
 def _fresh_url(database_url: str, tmp_path) -> str:
@@ -17,9 +19,9 @@ def _fresh_url(database_url: str, tmp_path) -> str:
     if database_url.startswith("sqlite"):
         return "sqlite:///" + str(tmp_path / "migrate.sqlite")
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "stadtkalender_migrate" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "stadtkalender_migrate"')
-    return _pg_url("stadtkalender_migrate")
+        conn.execute(f'DROP DATABASE IF EXISTS "{MIGRATE_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{MIGRATE_DB}"')
+    return _pg_url(MIGRATE_DB)
 
 
 def test_upgrade_builds_every_table_and_check_finds_no_drift(database_url, tmp_path):
