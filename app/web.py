@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from app import input_guard
 from app.extensions import db, login
 
 CSP = (
@@ -58,6 +59,7 @@ def register_web(app: Flask) -> None:
     from app.venues.views import bp as venues_bp
     from app.vocabularies.views import bp as vocabularies_bp
 
+    input_guard.install(app)  # before the blueprints, which use its URL converter
     for blueprint in (
         auth_bp,
         events_bp,
@@ -76,7 +78,8 @@ def register_web(app: Flask) -> None:
     @login.user_loader
     def _load_user(user_id: str):
         """Load the logged-in user for Flask-Login."""
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        user_key = input_guard.parse_id(user_id)
+        return db.session.get(User, user_key) if user_key else None
 
     install_login_wall(app)
     app.register_error_handler(HTTPException, _handle_http_error)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
 from app.errors import ValidationError
+from app.input_guard import MAX_COUNT, MAX_ID, has_nul
 
 IsoDateTime = Annotated[
     str,
@@ -32,13 +33,13 @@ class EventFields(_Strict):
     starts_at: IsoDateTime | None = None
     ends_at: IsoDateTime | None = None
     all_day: bool | None = None
-    venue_id: int | None = None
+    venue_id: int | None = Field(None, ge=1, le=MAX_ID)
     location: str | None = Field(None, max_length=300)
     audiences: list[str] | None = Field(None, description="Audience codes")
     category: str | None = Field(None, description="Category code")
     visibility: Literal["public", "internal", "confidential"] | None = None
     status: Literal["draft", "published", "cancelled"] | None = None
-    capacity: int | None = Field(None, ge=0)
+    capacity: int | None = Field(None, ge=0, le=MAX_COUNT)
     max_plus_ones: int | None = Field(None, ge=0, le=20)
     rsvp_deadline: IsoDateTime | None = None
     co_hosts: list[str] | None = Field(None, description="Department codes")
@@ -60,7 +61,7 @@ class VenueCreate(_Strict):
     name: str = Field(..., min_length=1, max_length=200)
     address: str = Field("", max_length=300)
     district: str | None = Field(None, description="District code")
-    capacity: int | None = Field(None, ge=0)
+    capacity: int | None = Field(None, ge=0, le=MAX_COUNT)
     setup_minutes: int = Field(0, ge=0, le=1440)
     teardown_minutes: int = Field(0, ge=0, le=1440)
     exclusive: bool = False
@@ -71,6 +72,8 @@ def parse(model: type[_Strict], body) -> _Strict:
     """Validate a JSON body, turning pydantic's errors into our field -> messages form."""
     if not isinstance(body, dict):
         raise ValidationError.single("body", "Expected a JSON object.")
+    if has_nul(body):
+        raise ValidationError.single("body", "Text must not contain NUL characters.")
     try:
         return model.model_validate(body)
     except PydanticError as error:

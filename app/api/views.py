@@ -14,6 +14,7 @@ from app.events import operations, policy, queries
 from app.events.models import Event, Status
 from app.events.walltime import local_to_utc
 from app.extensions import db
+from app.input_guard import parse_id
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -110,7 +111,7 @@ def _bound(name: str, tz: str):
 def _int_arg(name: str, default: int, maximum: int) -> int:
     """Read a positive integer query parameter."""
     value = request.args.get(name, str(default))
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
         raise ValidationError.single(name, f"Expected a whole number from 1 to {maximum}.")
     return int(value)
 
@@ -126,10 +127,10 @@ def list_events():
     if status and status not in {s.value for s in Status}:
         raise ValidationError.single("status", "Use draft, published or cancelled.")
     venue = request.args.get("venue_id")
-    if venue and not venue.isdigit():
-        raise ValidationError.single("venue_id", "Expected a number.")
+    if venue and parse_id(venue) is None:
+        raise ValidationError.single("venue_id", "Expected a venue id.")
     flt = queries.CalendarFilter(
-        venue_id=int(venue) if venue else None,
+        venue_id=parse_id(venue),
         audience=request.args.get("audience") or None,
         status=status or None,
     )

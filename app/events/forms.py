@@ -26,6 +26,7 @@ from app.events.models import Event, Visibility
 from app.events.operations import EventInput
 from app.extensions import db
 from app.form_choices import as_choices
+from app.input_guard import MAX_COUNT
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -78,7 +79,9 @@ class EventForm(FlaskForm):
         choices=as_choices([(v.value, label) for v, label in VISIBILITY_LABELS.items()]),
         default=Visibility.INTERNAL.value,
     )
-    capacity = IntegerField(_l("Capacity (guests)"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(
+        _l("Capacity (guests)"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)]
+    )
     max_plus_ones = IntegerField(
         _l("Companions per guest"), default=0, validators=[Optional(), NumberRange(min=0, max=20)]
     )

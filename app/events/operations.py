@@ -13,11 +13,13 @@ from app.events import policy
 from app.events.models import Event, Status, Visibility
 from app.events.walltime import AmbiguousWallTime, local_to_utc, utc_to_local
 from app.extensions import db
+from app.input_guard import MAX_COUNT, MAX_ID
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
 DEFAULT_TZ = "Europe/Berlin"
 TITLE_MAX = 200
+MAX_PLUS_ONES = 20
 # Changes to these fields move the guest's calendar entry, so SEQUENCE must rise (RFC 5546).
 SIGNIFICANT = ("starts_at", "ends_at", "all_day", "venue_id", "location", "status")
 
@@ -151,7 +153,7 @@ def _resolve(data: EventInput, errors: _Errors) -> dict:
     """Look up venue, vocabularies and departments named by the input."""
     found: dict = {"venue": None, "category": None, "audiences": [], "co_hosts": []}
     if data.venue_id is not None:
-        venue = db.session.get(Venue, data.venue_id)
+        venue = db.session.get(Venue, data.venue_id) if 0 < data.venue_id <= MAX_ID else None
         if venue is None or not venue.active:
             errors.add("venue_id", _("There is no venue with this id."))
         found["venue"] = venue
@@ -182,10 +184,10 @@ def _check_plain_fields(data: EventInput, errors: _Errors) -> None:
         errors.add("visibility", _("Choose public, internal or confidential."))
     if data.status not in {s.value for s in Status}:
         errors.add("status", _("Choose draft, published or cancelled."))
-    if data.capacity is not None and data.capacity < 0:
-        errors.add("capacity", _("The capacity must not be negative."))
-    if data.max_plus_ones is None or data.max_plus_ones < 0:
-        errors.add("max_plus_ones", _("The number of companions must not be negative."))
+    if data.capacity is not None and not 0 <= data.capacity <= MAX_COUNT:
+        errors.add("capacity", _("Enter a number from 0 to %(n)d.", n=MAX_COUNT))
+    if data.max_plus_ones is None or not 0 <= data.max_plus_ones <= MAX_PLUS_ONES:
+        errors.add("max_plus_ones", _("Enter a number from 0 to %(n)d.", n=MAX_PLUS_ONES))
     if len(data.location or "") > 300:
         errors.add("location", _("At most %(n)d characters.", n=300))
 

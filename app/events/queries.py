@@ -7,6 +7,7 @@ from sqlalchemy import Select, exists, or_, select
 
 from app.events import policy
 from app.events.models import Event, Status, Visibility, event_audiences, event_cohosts
+from app.input_guard import parse_id
 from app.vocabularies.models import Audience, Category
 
 
@@ -24,14 +25,14 @@ class CalendarFilter:
     @classmethod
     def from_args(cls, args, user=None) -> "CalendarFilter":
         """Read filters from query-string arguments; unusable values are ignored."""
-        departments = [int(v) for v in args.getlist("department") if v.isdigit()]
+        departments = [i for i in map(parse_id, args.getlist("department")) if i]
         if args.get("mine") and user is not None and getattr(user, "department_id", None):
             departments = [user.department_id]
         venue = args.get("venue", "")
         status = args.get("status") or None
         return cls(
             departments=departments,
-            venue_id=int(venue) if venue.isdigit() else None,
+            venue_id=parse_id(venue),
             audience=args.get("audience") or None,
             category=args.get("category") or None,
             status=status if status in {s.value for s in Status} else None,

@@ -15,6 +15,7 @@ from app.events.models import Event, Visibility
 from app.events.queries import CalendarFilter, apply_filter
 from app.extensions import db
 from app.feeds.rendering import confidential_ids, feed_body
+from app.input_guard import parse_id
 from app.venues.models import Venue
 from app.vocabularies.models import Audience
 
@@ -96,7 +97,8 @@ def audience(code: str):
 def _user_for_token(token: str) -> User:
     """Return the user whose private feed token this is, or 404."""
     user_id, _sep, _mac = token.partition("-")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_key = parse_id(user_id)
+    user = db.session.get(User, user_key) if user_key else None
     if user is None or not user.active:
         abort(404)
     expected = user.feed_token(current_app.config["SECRET_KEY"])

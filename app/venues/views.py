@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from app.accounts.access import admin_required
 from app.extensions import db
 from app.form_choices import as_choices
+from app.input_guard import MAX_COUNT
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -23,7 +24,9 @@ class VenueForm(FlaskForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     district_id = SelectField(_l("District"), coerce=int, choices=[])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(
+        _l("Capacity (people)"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)]
+    )
     setup_minutes = IntegerField(
         _l("Setup buffer (minutes)"), default=0, validators=[InputRequired(), NumberRange(0, 1440)]
     )
