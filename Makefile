@@ -57,7 +57,7 @@ format: install
 
 extract-messages: install
 	$(VENV)/bin/pybabel extract -F babel.cfg --ignore-dirs=".venv node_modules" -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor instance
