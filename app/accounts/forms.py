@@ -44,7 +44,7 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     password = PasswordField(
         _l("Password"),
-        validators=[Optional(), Length(min=12)],
+        validators=[Optional()],
         description=_l("At least 12 characters. Leave empty to keep the current password."),
     )
     active = BooleanField(_l("Account active"), default=True)
