@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.extensions import babel, csrf, db, limiter, login, mail, migrate
+from app import extensions as ext
 from config import DEV_SECRET_KEY, Config
 
 
@@ -44,19 +44,19 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    db.init_app(app)
-    migrate.init_app(
+    ext.db.init_app(app)
+    ext.migrate.init_app(
         app,
-        db,
+        ext.db,
         directory=str(Path(app.root_path).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
     )
-    mail.init_app(app)
-    login.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
-    limiter.init_app(app)  # before CSRF, so refused attempts count too
-    csrf.init_app(app)
+    ext.mail.init_app(app)
+    ext.login.init_app(app)
+    ext.babel.init_app(app, locale_selector=_select_locale)
+    ext.limiter.init_app(app)  # before CSRF, so refused attempts count too
+    ext.csrf.init_app(app)
 
     from app import models  # noqa: F401 - registers every table with the metadata
     from app.events import versioning  # noqa: F401 - registers the flush listener

@@ -78,7 +78,11 @@ def issue_token(email: str) -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
     from app.demo import demo_cli
+    from app.invitations.cli import invitations_cli
+    from app.mail.cli import mail_cli
 
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(invitations_cli)
+    app.cli.add_command(mail_cli)

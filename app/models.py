@@ -1,12 +1,25 @@
 """Imports every model so that the metadata, Alembic and the shell know all tables."""
 
 from app.accounts.models import ApiToken, Role, User
+from app.contacts.models import Contact, ContactImport, ContactMerge, NotDuplicate, Tag
 from app.departments.models import Department
 from app.events.models import CalendarVersion, Event, Status, Visibility
+from app.invitations.models import Answer, Invitation, InvitationDepartment
+from app.mail.models import MailStatus, OutboxMessage
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
 __all__ = [
+    "Answer",
+    "Contact",
+    "ContactImport",
+    "ContactMerge",
+    "NotDuplicate",
+    "Invitation",
+    "InvitationDepartment",
+    "MailStatus",
+    "OutboxMessage",
+    "Tag",
     "ApiToken",
     "Audience",
     "CalendarVersion",

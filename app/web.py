@@ -53,9 +53,13 @@ def register_web(app: Flask) -> None:
     from app.accounts.models import User
     from app.accounts.views import bp as auth_bp
     from app.api import bp as api_bp
+    from app.contacts.views import bp as contacts_bp
     from app.departments.views import bp as departments_bp
     from app.events.views import bp as events_bp
     from app.feeds.views import bp as feeds_bp
+    from app.invitations.views import bp as invitations_bp
+    from app.mail.views import bp as mail_bp
+    from app.rsvp.views import bp as rsvp_bp
     from app.venues.views import bp as venues_bp
     from app.vocabularies.views import bp as vocabularies_bp
 
@@ -68,6 +72,10 @@ def register_web(app: Flask) -> None:
         departments_bp,
         vocabularies_bp,
         api_bp,
+        contacts_bp,
+        invitations_bp,
+        rsvp_bp,
+        mail_bp,
     ):
         app.register_blueprint(blueprint)
 

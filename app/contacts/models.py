@@ -1,0 +1,118 @@
+"""The city-wide address book: contacts with structured German names."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.sqltypes import UTCDateTime
+
+contact_tags = Table(
+    "contact_tags",
+    db.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    """A free label on contacts (Verteiler), used to invite groups."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class Contact(db.Model):
+    """A person (or a shared role mailbox) who can be invited."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_email_key", "email_key"),
+        Index("ix_contacts_name_key", "name_key"),
+        Index("ix_contacts_phonetic_key", "phonetic_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    salutation: Mapped[str] = mapped_column(String(40), default="")  # Anrede: Frau, Herr, …
+    title: Mapped[str] = mapped_column(String(60), default="")  # akademischer Titel: Dr., Prof.
+    office_title: Mapped[str] = mapped_column(String(120), default="")  # Amtsbezeichnung
+    first_name: Mapped[str] = mapped_column(String(120), default="")
+    name_particle: Mapped[str] = mapped_column(String(40), default="")  # von, zu, van …
+    last_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))  # as entered, normalised; local part keeps case
+    email_key: Mapped[str] = mapped_column(String(254))  # case-folded: same key = same mailbox
+    name_key: Mapped[str] = mapped_column(String(300), default="")  # folded, sorted name tokens
+    phonetic_key: Mapped[str] = mapped_column(String(60), default="")  # Kölner Phonetik of surname
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    function: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(60), default="")
+    language: Mapped[str] = mapped_column(String(2), default="de")
+    vip: Mapped[bool] = mapped_column(default=False)
+    do_not_invite: Mapped[bool] = mapped_column(default=False)
+    role_address: Mapped[bool] = mapped_column(default=False)  # info@, poststelle@ …
+    notes: Mapped[str] = mapped_column(Text, default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=contact_tags, lazy="selectin", order_by=Tag.name
+    )
+    merged_into: Mapped["Contact | None"] = relationship(remote_side=[id])
+
+    @property
+    def full_name(self) -> str:
+        """Return the name as printed on an envelope, without salutation."""
+        parts = (self.title, self.first_name, self.name_particle, self.last_name)
+        return " ".join(p for p in parts if p)
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.id} {self.email}>"
+
+
+class ContactImport(db.Model):
+    """An uploaded CSV file parsed for preview; contacts are written only on confirmation."""
+
+    __tablename__ = "contact_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    rows: Mapped[list] = mapped_column(db.JSON)  # parsed rows with their per-field errors
+    status: Mapped[str] = mapped_column(String(16), default="preview")  # preview, done, discarded
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NotDuplicate(db.Model):
+    """A pair of contacts a person confirmed to be different people (smaller id first)."""
+
+    __tablename__ = "contact_not_duplicates"
+    __table_args__ = (CheckConstraint("first_id < second_id", name="ordered_pair"),)
+
+    first_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    second_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactMerge(db.Model):
+    """The log of a merge: which contact survived, which was merged, by whom, what moved."""
+
+    __tablename__ = "contact_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict] = mapped_column(db.JSON, default=dict)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime)

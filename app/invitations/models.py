@@ -1,0 +1,96 @@
+"""Invitations: one per (event, contact), whichever departments invite."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.contacts.models import Contact
+from app.departments.models import Department
+from app.events.models import Event
+from app.extensions import db
+from app.sqltypes import UTCDateTime
+
+
+class Answer(enum.StrEnum):
+    """Where a guest stands; PENDING until they answer."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TENTATIVE = "tentative"
+    WAITLISTED = "waitlisted"
+
+
+def _enum(enum_class):
+    """Return a portable string enum column type with a CHECK constraint."""
+    return db.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Invitation(db.Model):
+    """A contact's invitation to an event, with the answer and the RSVP token's hash."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "contact_id"),
+        CheckConstraint("plus_ones >= 0", name="plus_ones_not_negative"),
+        Index("ix_invitations_contact_event", "contact_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    status: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.PENDING)
+    plus_ones: Mapped[int] = mapped_column(default=0)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[str] = mapped_column(Text, default="")  # dietary and accessibility needs
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    suppressed: Mapped[str] = mapped_column(String(32), default="")  # why no mail goes out
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_source: Mapped[str] = mapped_column(String(16), default="")  # link, staff, mail
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    recorded_by: Mapped[User | None] = relationship()
+    departments: Mapped[list["InvitationDepartment"]] = relationship(
+        back_populates="invitation",
+        order_by="InvitationDepartment.invited_at",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Invitation event={self.event_id} contact={self.contact_id} {self.status}>"
+
+
+class InvitationDepartment(db.Model):
+    """A department that invited the guest ("also invited by"), who did it and when."""
+
+    __tablename__ = "invitation_departments"
+    __table_args__ = (UniqueConstraint("invitation_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    invitation: Mapped[Invitation] = relationship(back_populates="departments")
+    department: Mapped[Department] = relationship(lazy="joined")
+    invited_by: Mapped[User | None] = relationship()

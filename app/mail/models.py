@@ -1,0 +1,57 @@
+"""The outbox: every mail is a row written in the same transaction as its cause."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.sqltypes import UTCDateTime
+
+
+class MailStatus(enum.StrEnum):
+    """Delivery state of an outbox row."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(db.Model):
+    """One mail to one recipient, rendered when it was caused, delivered by the worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "kind", "sequence"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(32))  # invitation, update, cancel, reminder, …
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitations.id", ondelete="SET NULL")
+    )
+    # For invitation mails the event's SEQUENCE; for others a counter that keeps rows unique.
+    sequence: Mapped[int] = mapped_column(default=0)
+    message: Mapped[bytes] = mapped_column(LargeBinary)  # the complete RFC 5322 message
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[MailStatus] = mapped_column(
+        db.Enum(
+            MailStatus,
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=MailStatus.QUEUED,
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
