@@ -92,3 +92,18 @@ def make_event(actor: User, **overrides) -> Event:
     start = overrides.pop("start", datetime(2026, 11, 3, 18, 0))
     values = {"title": "Empfang", "start": start, "end": start + timedelta(hours=2)} | overrides
     return create_event(EventInput(**values), actor=actor, now=now)
+
+
+def make_contact(**overrides):
+    """Create a contact directly (the address book's own rules are tested separately)."""
+    from app.contacts.models import Contact
+
+    n = next(_seq)
+    email = overrides.pop("email", f"gast{n}@example.org")
+    values = {"salutation": "Frau", "first_name": "Erika", "last_name": f"Muster{n}",
+              "email": email, "email_key": email.casefold(), "language": "de",
+              "created_at": NOW, "updated_at": NOW} | overrides
+    contact = Contact(**values)
+    db.session.add(contact)
+    db.session.flush()
+    return contact

@@ -52,6 +52,9 @@ class Invitation(db.Model):
     plus_ones: Mapped[int] = mapped_column(default=0)
     comment: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")  # dietary and accessibility needs
+    # The RSVP token is derived from this random nonce with the app's secret key, so that every
+    # later mail can carry the same link while the database alone never reveals it.
+    token_nonce: Mapped[str] = mapped_column(String(32), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     revoked: Mapped[bool] = mapped_column(default=False)
     suppressed: Mapped[str] = mapped_column(String(32), default="")  # why no mail goes out

@@ -36,7 +36,9 @@ class OutboxMessage(db.Model):
     )
     # For invitation mails the event's SEQUENCE; for others a counter that keeps rows unique.
     sequence: Mapped[int] = mapped_column(default=0)
-    message: Mapped[bytes] = mapped_column(LargeBinary)  # the complete RFC 5322 message
+    # The complete RFC 5322 message, or None when the worker renders it from the row's cause
+    # at delivery time (bulk invitations: what is needed to render it is the invitation).
+    message: Mapped[bytes | None] = mapped_column(LargeBinary)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[MailStatus] = mapped_column(
         db.Enum(

@@ -115,6 +115,7 @@ def upgrade():
     sa.Column('plus_ones', sa.Integer(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('needs', sa.Text(), nullable=False),
+    sa.Column('token_nonce', sa.String(length=32), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.Column('suppressed', sa.String(length=32), nullable=False),
@@ -131,7 +132,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['recorded_by_id'], ['users.id'], name=op.f('fk_invitations_recorded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
     sa.UniqueConstraint('event_id', 'contact_id', name=op.f('uq_invitations_event_id_contact_id')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash')),
+    sa.UniqueConstraint('token_nonce', name=op.f('uq_invitations_token_nonce'))
     )
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.create_index('ix_invitations_contact_event', ['contact_id', 'event_id'], unique=False)
@@ -159,7 +161,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('invitation_id', sa.Integer(), nullable=True),
     sa.Column('sequence', sa.Integer(), nullable=False),
-    sa.Column('message', sa.LargeBinary(), nullable=False),
+    sa.Column('message', sa.LargeBinary(), nullable=True),
     sa.Column('message_id', sa.String(length=255), nullable=False),
     sa.Column('status', sa.Enum('queued', 'sending', 'sent', 'failed', name='mailstatus', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),

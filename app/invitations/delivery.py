@@ -1,0 +1,77 @@
+"""Queueing invitation mails in the outbox and rendering them when the worker sends them.
+
+Bulk invitations queue a row per guest without the message bytes; the worker asks
+``render_queued`` for them at delivery time, so that inviting thousands of guests is a few
+set-based inserts.
+"""
+
+import secrets
+from datetime import datetime
+from email.policy import SMTP
+
+from flask import current_app
+
+from app.db_upsert import insert_ignoring_conflicts
+from app.invitations.emails import MailSettings, compose
+from app.invitations.models import Invitation
+from app.mail.models import MailStatus, OutboxMessage
+
+
+def settings_from_config() -> MailSettings:
+    """Return the mail settings of the current app."""
+    config = current_app.config
+    return MailSettings(
+        secret_key=config["SECRET_KEY"],
+        base_url=config["BASE_URL"],
+        mail_domain=config["MAIL_DOMAIN"],
+        sender=config["MAIL_DEFAULT_SENDER"],
+    )
+
+
+def message_id(domain: str) -> str:
+    """Return a new Message-ID on the city's mail domain."""
+    return f"<{secrets.token_hex(16)}@{domain}>"
+
+
+def queue(
+    session, recipients: list[tuple[int, str]], *, kind: str, sequence: int, now: datetime
+) -> None:
+    """Queue one mail of a kind per (invitation id, address); repeats are ignored."""
+    domain = current_app.config["MAIL_DOMAIN"]
+    insert_ignoring_conflicts(
+        session,
+        OutboxMessage,
+        [
+            {
+                "recipient": address,
+                "kind": kind,
+                "invitation_id": invitation_id,
+                "sequence": sequence,
+                "message": None,
+                "message_id": message_id(domain),
+                "status": MailStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "claimed_by": "",
+                "last_error": "",
+                "created_at": now,
+            }
+            for invitation_id, address in recipients
+        ],
+    )
+
+
+def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
+    """Return the bytes of a queued invitation mail, or None when it is no longer wanted.
+
+    A mail for an older SEQUENCE than the event's is superseded by the update queued with the
+    change; a revoked invitation gets nothing more.
+    """
+    invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
+    if invitation is None or invitation.revoked:
+        return None
+    if row.kind in ("invitation", "update") and row.sequence < invitation.event.sequence:
+        return None
+    message = compose(invitation, row.kind, settings_from_config(), now)
+    message["Message-ID"] = row.message_id
+    return message.as_bytes(policy=SMTP)

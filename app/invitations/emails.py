@@ -1,0 +1,153 @@
+"""Invitation mails as every calendar client expects them (RFC 5545/5546/6047).
+
+One mail per guest: text, HTML and a ``text/calendar; method=…`` part inside
+multipart/alternative, plus a byte-identical ``application/ics`` attachment.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime as rfc2822_date
+from email.utils import formataddr
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+from flask_babel import force_locale
+from icalendar import vCalAddress, vText
+
+from app.events import ics
+from app.events.models import Event, Status
+from app.invitations.models import Answer, Invitation
+from app.invitations.salutation import salutation
+from app.invitations.tokens import token_for
+
+PARTSTAT = {
+    Answer.PENDING: "NEEDS-ACTION",
+    Answer.ACCEPTED: "ACCEPTED",
+    Answer.DECLINED: "DECLINED",
+    Answer.TENTATIVE: "TENTATIVE",
+    Answer.WAITLISTED: "TENTATIVE",
+}
+# Kinds of mail; CANCEL removes the entry, the others carry a REQUEST.
+KINDS = ("invitation", "update", "cancel", "reminder", "confirmation", "moved_up")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """What composing needs from the configuration."""
+
+    secret_key: str
+    base_url: str
+    mail_domain: str
+    sender: str
+
+
+def _clean_cn(value: str) -> str:
+    """Strip what breaks CN parameters in some clients (quotes, line breaks)."""
+    return " ".join(value.replace('"', "").replace("\r", " ").replace("\n", " ").split())
+
+
+def organizer_address(invitation: Invitation, settings: MailSettings) -> str:
+    """Return the per-invitation reply address that identifies the invitation in replies."""
+    token = token_for(invitation.token_nonce, settings.secret_key)
+    return f"rsvp+{token}@{settings.mail_domain}"
+
+
+def _asks_again(kind: str) -> bool:
+    """Return True when the guest is asked to answer again (first invitation, time or place)."""
+    return kind in ("invitation", "update", "reminder")
+
+
+def calendar_bytes(
+    invitation: Invitation, kind: str, settings: MailSettings, now: datetime
+) -> bytes:
+    """Return the iTIP object: REQUEST with the guest as the only ATTENDEE, or CANCEL."""
+    event: Event = invitation.event
+    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    cal = ics.calendar_header(event.title, method=method)
+    vevent = ics.build_vevent(event, masked=False, url=None, dtstamp=now)
+    vevent.pop("TRANSP", None)
+    if kind == "cancel":
+        vevent["STATUS"] = vText("CANCELLED")
+    organizer = vCalAddress(f"mailto:{organizer_address(invitation, settings)}")
+    organizer.params["CN"] = vText(_clean_cn(event.department.name))
+    vevent.add("organizer", organizer)
+    contact = invitation.contact
+    attendee = vCalAddress(f"mailto:{contact.email}")
+    attendee.params["CUTYPE"] = vText("INDIVIDUAL")
+    attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
+    stat = "NEEDS-ACTION" if kind in ("invitation", "update") else PARTSTAT[invitation.status]
+    attendee.params["PARTSTAT"] = vText(stat)
+    attendee.params["RSVP"] = vText("TRUE" if _asks_again(kind) else "FALSE")
+    attendee.params["CN"] = vText(_clean_cn(contact.full_name or contact.email))
+    vevent.add("attendee", attendee)
+    vevent.add("x-microsoft-disallow-counter", "TRUE")
+    body = vevent.to_ical()
+    tzids = [] if event.all_day else [event.timezone]
+    return ics.assemble(cal, tzids, [body])
+
+
+def _context(invitation: Invitation, kind: str, settings: MailSettings) -> dict:
+    """Return what the mail templates need."""
+    event = invitation.event
+    token = token_for(invitation.token_nonce, settings.secret_key)
+    zone = ZoneInfo(event.timezone)
+    departments = [link.department.name for link in invitation.departments] or [
+        event.department.name
+    ]
+    return {
+        "invitation": invitation,
+        "event": event,
+        "kind": kind,
+        "cancelled": kind == "cancel" or event.status == Status.CANCELLED,
+        "salutation": salutation(invitation.contact, invitation.contact.language),
+        "departments": departments,
+        "rsvp_url": f"{settings.base_url}/rsvp/{token}",
+        "optout_url": f"{settings.base_url}/rsvp/{token}/optout",
+        "starts": event.start_local.replace(tzinfo=zone),
+        "ends": event.end_local.replace(tzinfo=zone),
+        "deadline": event.rsvp_deadline.astimezone(zone) if event.rsvp_deadline else None,
+    }
+
+
+def compose(
+    invitation: Invitation, kind: str, settings: MailSettings, now: datetime
+) -> EmailMessage:
+    """Build the complete mail of a kind for one invitation, in the guest's language."""
+    assert kind in KINDS, kind
+    language = invitation.contact.language if invitation.contact.language in ("de", "en") else "de"
+    context = _context(invitation, kind, settings)
+    with force_locale(language):
+        subject = render_template("email/subject.txt", **context).strip()
+        text = render_template("email/invitation.txt", **context)
+        html = render_template("email/invitation.html", **context)
+    calendar = calendar_bytes(invitation, kind, settings, now)
+    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    event = invitation.event
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.sender
+    message["To"] = formataddr((_clean_cn(invitation.contact.full_name), invitation.contact.email))
+    if event.department.email:
+        message["Reply-To"] = formataddr((event.department.name, event.department.email))
+    message["Date"] = rfc2822_date(now.astimezone(UTC))
+    message["Content-Language"] = language
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(
+        calendar,
+        maintype="text",
+        subtype="calendar",
+        cte="base64",
+        params={"method": method, "charset": "utf-8"},
+    )
+    message.make_mixed()
+    message.add_attachment(
+        calendar,
+        maintype="application",
+        subtype="ics",
+        cte="base64",
+        filename="invite.ics",
+        params={"name": "invite.ics"},
+    )
+    return message

@@ -1,0 +1,172 @@
+"""Inviting contacts: one invitation per (event, contact), whichever departments invite.
+
+Functions take the actor and the time, flush and never commit; mail goes to the outbox in the
+same transaction as its cause.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+
+from app.contacts.models import Contact
+from app.db_upsert import insert_ignoring_conflicts
+from app.departments.models import Department
+from app.errors import PermissionDenied, ValidationError
+from app.events import policy
+from app.events.models import Event, Status
+from app.extensions import db
+from app.invitations import tokens
+from app.invitations.delivery import queue
+from app.invitations.models import Answer, Invitation, InvitationDepartment
+
+CHUNK = 1000
+
+
+@dataclass
+class InviteResult:
+    """What an invite call did, for the UI and the API."""
+
+    invited: list[int] = field(default_factory=list)  # new invitation ids (mail queued)
+    already_invited: list[int] = field(default_factory=list)  # existing invitation ids
+    suppressed: list[tuple[int, str]] = field(default_factory=list)  # (contact id, reason)
+    warnings: list[dict] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """Return the three numbers staff and API clients see."""
+        return {
+            "invited": len(self.invited),
+            "already_invited": len(self.already_invited),
+            "suppressed": len(self.suppressed),
+        }
+
+
+def inviting_department(actor, event: Event) -> Department:
+    """Return the department on whose behalf the actor invites (comms invite as the owner)."""
+    if not policy.can_edit(actor, event):
+        raise PermissionDenied(_("You may not invite guests to this event."))
+    if actor.department_id and actor.department_id in event.host_department_ids:
+        return actor.department
+    return event.department
+
+
+def _survivor(contact: Contact) -> Contact:
+    """Follow merges to the contact that survived."""
+    seen = set()
+    while contact.merged_into is not None and contact.id not in seen:
+        seen.add(contact.id)
+        contact = contact.merged_into
+    return contact
+
+
+def _chunks(items: list, size: int = CHUNK):
+    """Yield slices of a list."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def invite(
+    event: Event,
+    contacts: list[Contact],
+    *,
+    actor,
+    now: datetime,
+    secret_key: str,
+) -> InviteResult:
+    """Invite contacts; already invited ones only gain this department, nothing is sent twice."""
+    department = inviting_department(actor, event)
+    if event.status != Status.PUBLISHED:
+        raise ValidationError.single("event", _("Publish the event before inviting guests."))
+    result = InviteResult()
+    guests: dict[int, Contact] = {}
+    for contact in map(_survivor, contacts):
+        if contact.do_not_invite:
+            result.suppressed.append((contact.id, "do_not_invite"))
+        else:
+            guests.setdefault(contact.id, contact)
+    if not guests:
+        return result
+    nonces = {cid: tokens.new_nonce() for cid in guests}
+    insert_ignoring_conflicts(
+        db.session,
+        Invitation,
+        [
+            {
+                "event_id": event.id,
+                "contact_id": cid,
+                "token_nonce": nonce,
+                "token_hash": tokens.token_hash(tokens.token_for(nonce, secret_key)),
+                "status": Answer.PENDING,
+                "plus_ones": 0,
+                "comment": "",
+                "needs": "",
+                "revoked": False,
+                "suppressed": "",
+                "response_source": "",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for cid, nonce in nonces.items()
+        ],
+    )
+    rows = []
+    for chunk in _chunks(list(guests)):
+        rows += db.session.execute(
+            select(Invitation.id, Invitation.contact_id, Invitation.token_nonce).where(
+                Invitation.event_id == event.id, Invitation.contact_id.in_(chunk)
+            )
+        ).all()
+    for row in rows:
+        mine = row.token_nonce == nonces[row.contact_id]
+        (result.invited if mine else result.already_invited).append(row.id)
+    insert_ignoring_conflicts(
+        db.session,
+        InvitationDepartment,
+        [
+            {
+                "invitation_id": row.id,
+                "department_id": department.id,
+                "invited_by_id": actor.id,
+                "invited_at": now,
+            }
+            for row in rows
+        ],
+    )
+    queue(
+        db.session,
+        [(row.id, guests[row.contact_id].email) for row in rows if row.id in set(result.invited)],
+        kind="invitation",
+        sequence=event.sequence,
+        now=now,
+    )
+    result.warnings = person_clashes(event, list(guests))
+    db.session.flush()
+    return result
+
+
+def person_clashes(event: Event, contact_ids: list[int]) -> list[dict]:
+    """Warn about guests invited to another event that overlaps this one."""
+    warnings = []
+    for chunk in _chunks(contact_ids):
+        stmt = (
+            select(Invitation.contact_id, Event.id, Event.title)
+            .join(Event, Event.id == Invitation.event_id)
+            .where(
+                Invitation.contact_id.in_(chunk),
+                Event.id != event.id,
+                Event.status != Status.CANCELLED,
+                and_(Event.starts_at < event.ends_at, Event.ends_at > event.starts_at),
+                Invitation.status != Answer.DECLINED,
+            )
+        )
+        for contact_id, other_id, title in db.session.execute(stmt):
+            warnings.append(
+                {
+                    "kind": "person_clash",
+                    "contact_id": contact_id,
+                    "event_id": other_id,
+                    "message": _("Also invited to “%(title)s” at the same time.", title=title),
+                }
+            )
+    return warnings

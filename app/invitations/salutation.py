@@ -1,0 +1,27 @@
+"""German and English salutations from structured names ("Sehr geehrte Frau Dr. Müller")."""
+
+from app.contacts.models import Contact
+
+_FEMALE = {"frau", "ms", "mrs", "miss"}
+_MALE = {"herr", "mr"}
+
+
+def salutation(contact: Contact, language: str) -> str:
+    """Return the opening line of a letter to the contact, without the trailing comma."""
+    anrede = (contact.salutation or "").strip().lower().rstrip(".")
+    surname = " ".join(p for p in (contact.name_particle, contact.last_name) if p)
+    if contact.role_address or not surname:
+        return "Sehr geehrte Damen und Herren" if language == "de" else "Dear Sir or Madam"
+    if language == "en":
+        honorific = contact.title or (
+            "Ms" if anrede in _FEMALE else "Mr" if anrede in _MALE else ""
+        )
+        name = " ".join(p for p in (honorific, surname) if p)
+        if not honorific:
+            name = " ".join(p for p in (contact.first_name, surname) if p)
+        return f"Dear {name}"
+    if anrede in _FEMALE or anrede in _MALE:
+        opening = "Sehr geehrte Frau" if anrede in _FEMALE else "Sehr geehrter Herr"
+        middle = contact.office_title or contact.title
+        return " ".join(p for p in (opening, middle, surname) if p)
+    return " ".join(p for p in ("Guten Tag", contact.title, contact.first_name, surname) if p)
