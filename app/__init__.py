@@ -60,6 +60,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
 
     from app import models  # noqa: F401 - registers every table with the metadata
     from app.events import versioning  # noqa: F401 - registers the flush listener
+    from app.invitations.delivery import connect_signals
+
+    connect_signals()
     from app.web import register_web
 
     register_web(app)

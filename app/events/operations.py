@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
+from blinker import Namespace
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
 DEFAULT_TZ = "Europe/Berlin"
+# Sent after time, place or status changed and SEQUENCE rose; invitations send updates.
+rescheduled = Namespace().signal("event-rescheduled")
 TITLE_MAX = 200
 MAX_PLUS_ONES = 20
 # Changes to these fields move the guest's calendar entry, so SEQUENCE must rise (RFC 5546).
@@ -260,6 +263,7 @@ def _apply(event: Event, values: dict, now: datetime) -> None:
     event.venue_id = values["venue"].id if values["venue"] else None
     if event.id is not None and any(getattr(event, n) != before[n] for n in SIGNIFICANT):
         event.sequence += 1
+        rescheduled.send(event, now=now)
     if event.status == Status.PUBLISHED and event.published_at is None:
         event.published_at = now
     event.updated_at = now
@@ -305,6 +309,7 @@ def set_status(event: Event, status: Status, *, actor, now: datetime) -> Event:
             )
         event.status = status
         event.sequence += 1
+        rescheduled.send(event, now=now)
         if status == Status.PUBLISHED and event.published_at is None:
             event.published_at = now
         event.updated_at = now

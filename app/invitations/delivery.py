@@ -10,10 +10,14 @@ from datetime import datetime
 from email.policy import SMTP
 
 from flask import current_app
+from sqlalchemy import func, select
 
+from app.contacts.models import Contact
 from app.db_upsert import insert_ignoring_conflicts
+from app.events.models import Status
+from app.extensions import db
 from app.invitations.emails import MailSettings, compose
-from app.invitations.models import Invitation
+from app.invitations.models import Answer, Invitation
 from app.mail.models import MailStatus, OutboxMessage
 
 
@@ -75,3 +79,47 @@ def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     message = compose(invitation, row.kind, settings_from_config(), now)
     message["Message-ID"] = row.message_id
     return message.as_bytes(policy=SMTP)
+
+
+def queue_changes(event, *, now: datetime) -> None:
+    """Queue an update (or a cancellation) for every invited guest who has not declined."""
+    rows = db.session.execute(
+        select(Invitation.id, Contact.email)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(
+            Invitation.event_id == event.id,
+            Invitation.status != Answer.DECLINED,
+            Invitation.revoked.is_(False),
+            Contact.do_not_invite.is_(False),
+        )
+    ).all()
+    kind = "cancel" if event.status == Status.CANCELLED else "update"
+    queue(db.session, [tuple(r) for r in rows], kind=kind, sequence=event.sequence, now=now)
+
+
+def connect_signals() -> None:
+    """Send updates whenever an event's time, place or status changes."""
+    from app.events.operations import rescheduled
+
+    rescheduled.connect(_on_rescheduled)
+
+
+def _on_rescheduled(event, now: datetime) -> None:
+    """Signal receiver: queue the mails for a rescheduled event."""
+    queue_changes(event, now=now)
+
+
+def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
+    """Queue a mail only this guest gets (confirmation, moved up); each one is a new row."""
+    count = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == kind
+        )
+    )
+    queue(
+        db.session,
+        [(invitation.id, invitation.contact.email)],
+        kind=kind,
+        sequence=count + 1,
+        now=now,
+    )

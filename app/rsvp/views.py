@@ -1,5 +1,129 @@
-"""RSVP pages for guests (placeholder)."""
+"""The guest's RSVP pages: a GET shows, only a POST changes anything (mail scanners GET links)."""
 
-from flask import Blueprint
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from app.accounts.access import public
+from app.errors import ValidationError
+from app.events import ics
+from app.events.operations import describe_when
+from app.extensions import db
+from app.form_choices import as_choices
+from app.form_errors import apply_errors
+from app.invitations.models import Answer
+from app.rsvp import operations
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
+ANSWER_LABELS = {
+    "pending": _l("not yet answered"),
+    "accepted": _l("attending"),
+    "declined": _l("not attending"),
+    "tentative": _l("maybe"),
+    "waitlisted": _l("on the waiting list"),
+}
+
+
+class RsvpForm(FlaskForm):
+    """The guest's answer."""
+
+    response = RadioField(
+        _l("Your answer"),
+        validators=[InputRequired()],
+        choices=as_choices(
+            [
+                ("accepted", _l("Yes, I will attend")),
+                ("declined", _l("No, I cannot attend")),
+                ("tentative", _l("Maybe")),
+            ]
+        ),
+    )
+    plus_ones = IntegerField(
+        _l("Companions"), default=0, validators=[Optional(), NumberRange(0, 20)]
+    )
+    comment = TextAreaField(_l("Message to the organisers"))
+    needs = TextAreaField(_l("Dietary or accessibility needs"))
+    submit = SubmitField(_l("Send answer"))
+
+
+def _invitation_or_404(token: str):
+    """Return the invitation of a token, or the friendly 404 page."""
+    invitation = operations.find_by_token(token)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@public
+def answer(token: str):
+    """Show the invitation and take the guest's answer."""
+    invitation = _invitation_or_404(token)
+    now = datetime.now(UTC)
+    form = RsvpForm(obj=invitation if invitation.responded_at else None)
+    if form.validate_on_submit():
+        try:
+            status = operations.respond(
+                invitation,
+                Answer(form.response.data),
+                now=now,
+                plus_ones=form.plus_ones.data or 0,
+                comment=form.comment.data or "",
+                needs=form.needs.data or "",
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("You are on the waiting list.")
+                if status == Answer.WAITLISTED
+                else _("Thank you, your answer has been saved."),
+                "success",
+            )
+            return redirect(url_for("rsvp.answer", token=token))
+    if invitation.status in (Answer.ACCEPTED, Answer.WAITLISTED) and not form.is_submitted():
+        form.response.data = "accepted"
+    return render_template(
+        "rsvp/answer.html",
+        invitation=invitation,
+        event=invitation.event,
+        form=form,
+        token=token,
+        when=describe_when(invitation.event),
+        closed=operations.deadline_passed(invitation, now),
+        answer_labels=ANSWER_LABELS,
+    )
+
+
+@bp.get("/<token>/event.ics")
+@public
+def download(token: str):
+    """Return the event as a file to add to a calendar (PUBLISH, no attendee)."""
+    event = _invitation_or_404(token).event
+    body = ics.single_event_ics(event, masked=False, url=None)
+    return current_app.response_class(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": 'attachment; filename="termin.ics"'},
+    )
+
+
+@bp.route("/<token>/optout", methods=["GET", "POST"])
+@public
+def optout(token: str):
+    """Confirm, then stop all further invitations to this guest."""
+    invitation = _invitation_or_404(token)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        operations.opt_out(invitation, now=datetime.now(UTC))
+        db.session.commit()
+        return render_template("rsvp/optout.html", done=True, token=token)
+    return render_template(
+        "rsvp/optout.html", done=invitation.contact.do_not_invite, form=form, token=token
+    )
