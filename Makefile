@@ -36,6 +36,10 @@ db: install
 
 run: db
 	@echo "Stadtkalender: http://$(HOST):$(PORT)"
+	@echo "Caught mails: http://$(HOST):$(PORT)/dev/mail (mail catcher on 127.0.0.1:8025, one delivery worker)"
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
+	$(FLASK) mail catcher & \
+	$(FLASK) mail deliver & \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

@@ -44,6 +44,11 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Sessions in UTC: instants come back already in UTC, with no conversion per value.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"options": "-c timezone=UTC"} | options.get("connect_args", {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     ext.db.init_app(app)
     ext.migrate.init_app(
         app,

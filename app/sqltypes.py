@@ -1,9 +1,11 @@
 """Column types shared by the models."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+ZERO = timedelta(0)
 
 
 class UTCDateTime(TypeDecorator):
@@ -28,6 +30,8 @@ class UTCDateTime(TypeDecorator):
         """Attach UTC to values read back."""
         if value is None:
             return None
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.tzinfo is UTC:
+            return value.replace(tzinfo=UTC)
+        if value.utcoffset() == ZERO:  # the usual case: the session speaks UTC; replace is cheap
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)

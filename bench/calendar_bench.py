@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +34,7 @@ for entry in (ROOT, ROOT / "bench"):
 import dataset  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import event as sa_event  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.orm import noload  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -42,12 +42,11 @@ from app.accounts.models import User  # noqa: E402
 from app.events import ics, policy  # noqa: E402
 from app.events.models import Event, Status, Visibility  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.feeds import rendering  # noqa: E402
 from app.venues.models import Venue  # noqa: E402
 from config import Config  # noqa: E402
 
 FAST_RUNS = 15
-SLOW_RUNS = 7
+SLOW_RUNS = 5
 SLOW_THRESHOLD = 0.5  # seconds per round above which a group gets SLOW_RUNS runs
 QUICK_RUNS = 3
 
@@ -92,28 +91,53 @@ class Stat:
 
 @dataclass
 class Probe:
-    """One thing to time: ``fn`` is timed, ``setup`` runs untimed before each call."""
+    """One thing to time: ``fn`` is timed, ``setup`` runs untimed before each call.
+
+    ``check(result, statements)`` runs untimed after the first call (the warm-up, or the first
+    timed call without warm-up) with what ``fn`` returned and the SQL statements it sent.
+    """
 
     key: str
     name: str
     fn: Callable[[], object]
     setup: Callable[[], None] | None = None
     warm_up: bool = True
+    check: Callable[[object, list], None] | None = None
 
 
 def measure_group(
-    probes: list[Probe], *, runs: int | None = None, quick: bool = False
+    probes: list[Probe],
+    *,
+    runs: int | None = None,
+    quick: bool = False,
+    capture: Callable[[], AbstractContextManager[list]] | None = None,
 ) -> dict[str, Stat]:
     """Time the probes round by round (interleaved), after one untimed warm-up each.
 
     Without ``runs``, the first round decides: SLOW_RUNS rounds if it took longer than
-    SLOW_THRESHOLD, else FAST_RUNS.
+    SLOW_THRESHOLD, else FAST_RUNS. ``capture`` collects the SQL of each probe's first call.
     """
+    capture = capture or (lambda: nullcontext([]))
+    checked: set[str] = set()
+
+    def call(probe: Probe) -> float:
+        if probe.setup:
+            probe.setup()
+        gc.collect()
+        first = probe.key not in checked
+        with capture() if first else nullcontext([]) as statements:
+            started = perf_counter()
+            result = probe.fn()
+            elapsed = perf_counter() - started
+        if first:
+            checked.add(probe.key)
+            if probe.check:
+                probe.check(result, statements)
+        return elapsed
+
     for probe in probes:
         if probe.warm_up:  # connections, compiled-statement caches, prepared statements
-            if probe.setup:
-                probe.setup()
-            probe.fn()
+            call(probe)
     if runs is not None and quick:
         runs = min(runs, QUICK_RUNS)
     samples: dict[str, list[float]] = {probe.key: [] for probe in probes}
@@ -121,12 +145,7 @@ def measure_group(
     while runs is None or done < runs:
         round_time = 0.0
         for probe in probes:
-            if probe.setup:
-                probe.setup()
-            gc.collect()
-            started = perf_counter()
-            probe.fn()
-            elapsed = perf_counter() - started
+            elapsed = call(probe)
             samples[probe.key].append(elapsed)
             round_time += elapsed
         done += 1
@@ -270,7 +289,7 @@ class CalendarBench:
     def _run(self, probes: list[Probe], runs: int | None = None) -> dict[str, Stat]:
         for probe in probes:
             self.probes[probe.key] = probe
-        stats = measure_group(probes, runs=runs, quick=self.quick)
+        stats = measure_group(probes, runs=runs, quick=self.quick, capture=self._capture)
         for stat in stats.values():
             self.log(stat.line())
         self.results.stats.update(stats)
@@ -280,9 +299,11 @@ class CalendarBench:
         ratio = self.results.stats[a].median / self.results.stats[b].median
         self.log(f"  {'  ' + label:<62} {ratio:9.2f} x")
 
-    @staticmethod
-    def _clear_fragments() -> None:
-        rendering._fragments.clear()
+    def _clear_fragments(self) -> None:
+        """Forget the stored VEVENT serialisations: the first render after an import."""
+        with self.app.app_context():
+            db.session.execute(text("UPDATE events SET ics_cache = NULL, ics_cache_key = ''"))
+            db.session.commit()
 
     # (a) API ---------------------------------------------------------------------
 
@@ -357,51 +378,70 @@ class CalendarBench:
         return list(db.session.scalars(stmt).unique())
 
     def _baseline_calendar(self):
-        """Return the public feed as an icalendar Calendar built in memory, and its build time."""
+        """Return the public feed as an icalendar Calendar built in memory, and the seconds
+        spent loading the events (ORM) and building their VEVENTs."""
         with self.app.app_context():
             started = perf_counter()
+            events = self._public_feed_events()
+            loaded = perf_counter()
             cal = ics.calendar_header("Stadtkalender")
             cal.add_component(ics.vtimezone(dataset.TZ))
-            for item in self._public_feed_events():
+            for item in events:
                 url = f"{self.base_url}/events/{item.id}"
                 cal.add_component(
                     ics.build_vevent(item, masked=False, url=url, dtstamp=item.updated_at)
                 )
-            seconds = perf_counter() - started
+            built = perf_counter()
+            del events
             db.session.remove()
-        return cal, seconds
+        return cal, loaded - started, built - loaded
+
+    def _count_check(self, label: str, expected: int, keep: dict | None = None):
+        """Return a probe check: the response holds ``expected`` VEVENTs; note the SQL count."""
+
+        def check(response, statements: list) -> None:
+            body = response.get_data()
+            count = body.count(b"BEGIN:VEVENT")
+            if count != expected:
+                raise RuntimeError(f"{label} has {count} VEVENTs, expected {expected}")
+            self.results.notes.append(
+                f"{label}: {len(statements)} SQL statements per request, "
+                f"{_size(len(body))}, {count:,} VEVENT(s)."
+            )
+            if keep is not None:
+                keep["body"] = body
+
+        return check
 
     def public_feed(self) -> None:
         """Measure /calendar.ics cold and warm against icalendar serialising the same events."""
-        expected = self.info.public_feed_events
-        self._clear_fragments()
-        response, _captured = self._checked_get("/calendar.ics", "GET /calendar.ics (cold)")
-        body = response.get_data()
-        count = body.count(b"BEGIN:VEVENT")
-        if count != expected:
-            raise RuntimeError(f"/calendar.ics has {count} VEVENTs, expected {expected}")
+        count = self.info.public_feed_events
+        cal, load_seconds, build_seconds = self._baseline_calendar()
+        cold: dict[str, bytes] = {}
 
-        cal, build_seconds = self._baseline_calendar()
-        same = cal.to_ical() == body  # also the baseline's warm-up
-        self.results.notes.append(
-            f"Public feed baseline: loading {count:,} events with the ORM and building their "
-            f"VEVENTs (untimed) took {build_seconds * 1000:,.0f} ms; the baseline output "
-            f"{'is byte-identical to' if same else 'DIFFERS from'} the /calendar.ics body "
-            f"({len(body) / 1e6:.1f} MB)."
-        )
+        def same_as_feed(output: bytes, _statements) -> None:
+            same = output == cold["body"]
+            self.results.notes.append(
+                f"Public feed baseline, prepared untimed: loading {count:,} events with the ORM "
+                f"took {load_seconds * 1000:,.0f} ms, building their VEVENTs (build_vevent) "
+                f"{build_seconds * 1000:,.0f} ms; the baseline output "
+                f"{'is byte-identical to' if same else 'DIFFERS from'} the /calendar.ics body."
+            )
 
         def feed():
             return self._get("/calendar.ics")
 
         # One round: cold (clears the cache, then fills it), warm (uses it), baseline.
+        self._clear_fragments()
         self._run(
             [
                 Probe(
                     "feed_cold",
-                    f"GET /calendar.ics cold ({count:,} events, cache cleared)",
+                    f"GET /calendar.ics cold ({count:,} events, stored VEVENTs cleared)",
                     feed,
                     setup=self._clear_fragments,
-                    warm_up=False,  # the checked request above was one
+                    warm_up=False,  # a cold call warms nothing up but the SQL
+                    check=self._count_check("GET /calendar.ics (cold)", count, cold),
                 ),
                 Probe("feed_warm", f"GET /calendar.ics warm ({count:,} events)", feed),
                 Probe(
@@ -409,15 +449,16 @@ class CalendarBench:
                     "  baseline: icalendar Calendar.to_ical(), events prebuilt",
                     cal.to_ical,
                     warm_up=False,
+                    check=same_as_feed,
                 ),
             ]
         )
+        self.probes.pop("feed_baseline")  # let the prebuilt calendar go
+        del cal
         self._ratio_line("ratio cold / baseline", "feed_cold", "feed_baseline")
         self._ratio_line("ratio warm / baseline", "feed_warm", "feed_baseline")
-        del cal
 
-        etag = response.headers["ETag"]
-        self._get("/calendar.ics", expect=304, **{"If-None-Match": etag})
+        etag = feed().headers["ETag"]
         self._run(
             [
                 Probe(
@@ -432,26 +473,23 @@ class CalendarBench:
     # (d) private feed, venue feed, single event ---------------------------------------
 
     def _feed_pair(self, key: str, url: str, label: str, expected: int) -> None:
-        """Measure a feed cold and warm (interleaved) after checking its event count."""
-        self._clear_fragments()
-        response, _captured = self._checked_get(url, f"GET {label} (cold)")
-        count = response.get_data().count(b"BEGIN:VEVENT")
-        if count != expected:
-            raise RuntimeError(f"{url} has {count} VEVENTs, expected {expected}")
+        """Measure a feed cold and warm (interleaved), checking its event count."""
 
         def get():
             return self._get(url)
 
+        self._clear_fragments()
         self._run(
             [
                 Probe(
                     f"{key}_cold",
-                    f"GET {label} cold ({count:,} ev.)",
+                    f"GET {label} cold ({expected:,} ev.)",
                     get,
                     setup=self._clear_fragments,
                     warm_up=False,
+                    check=self._count_check(f"GET {label} (cold)", expected),
                 ),
-                Probe(f"{key}_warm", f"GET {label} warm ({count:,} ev.)", get),
+                Probe(f"{key}_warm", f"GET {label} warm ({expected:,} ev.)", get),
             ]
         )
 
@@ -468,11 +506,15 @@ class CalendarBench:
     def single_event(self) -> None:
         """Measure the download of one event's .ics."""
         url = f"/events/{self.event_id}.ics"
-        response, _captured = self._checked_get(url, f"GET {url}")
-        if response.get_data().count(b"BEGIN:VEVENT") != 1:
-            raise RuntimeError(f"{url} does not hold one VEVENT")
         self._run(
-            [Probe("event_ics", f"GET {url} (one public event)", lambda: self._get(url))],
+            [
+                Probe(
+                    "event_ics",
+                    f"GET {url} (one public event)",
+                    lambda: self._get(url),
+                    check=self._count_check(f"GET {url}", 1),
+                )
+            ],
             runs=FAST_RUNS,
         )
 
@@ -606,6 +648,11 @@ class CalendarBench:
             probe = self.probes[key]
             self.log(f"  profiling {key} ...")
             self.results.profiles[key] = profile(probe.fn, probe.setup)
+
+
+def _size(n: int) -> str:
+    """Return a byte count for humans."""
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
 
 
 def _short(sql: str, width: int = 60) -> str:

@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(calendar_bench.table(results))
     print(NOISE)
+    if not args.profile and not all(t.passed for t in results.targets):
+        print("Run with --profile to see cProfile reports of the paths behind failed targets.")
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

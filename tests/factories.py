@@ -100,9 +100,16 @@ def make_contact(**overrides):
 
     n = next(_seq)
     email = overrides.pop("email", f"gast{n}@example.org")
-    values = {"salutation": "Frau", "first_name": "Erika", "last_name": f"Muster{n}",
-              "email": email, "email_key": email.casefold(), "language": "de",
-              "created_at": NOW, "updated_at": NOW} | overrides
+    values = {
+        "salutation": "Frau",
+        "first_name": "Erika",
+        "last_name": f"Muster{n}",
+        "email": email,
+        "email_key": email.casefold(),
+        "language": "de",
+        "created_at": NOW,
+        "updated_at": NOW,
+    } | overrides
     contact = Contact(**values)
     db.session.add(contact)
     db.session.flush()

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from app.accounts.models import Role
-from app.events.models import Status
+from app.events.models import Event, Status
 from app.events.operations import EventInput, set_status, update_event
 from app.extensions import db
 from tests.factories import NOW, make_audience, make_event, make_user, make_venue
@@ -174,3 +174,18 @@ def test_single_event_download_is_a_publish_calendar(client):
     assert (
         client.get(f"/events/{_published(staff).id}.ics").status_code == 404
     )  # internal, anonymous
+
+
+def test_feed_keeps_serialised_events_and_renders_again_after_a_venue_change(client):
+    staff = make_user()
+    venue = make_venue(name="Alter Saal")
+    event = _published(staff, visibility="public", venue_id=venue.id)
+    db.session.commit()
+    assert b"Alter Saal" in client.get("/calendar.ics").data
+    db.session.expire_all()
+    stored = db.session.get(Event, event.id)
+    assert stored.ics_cache and b"Alter Saal" in stored.ics_cache and stored.ics_cache_key
+    venue.name = "Neuer Saal"
+    db.session.commit()
+    body = client.get("/calendar.ics").data
+    assert b"Neuer Saal" in body and b"Alter Saal" not in body

@@ -11,7 +11,7 @@ from tests.factories import PASSWORD, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
-METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 

@@ -9,7 +9,7 @@ from app.accounts.models import Role
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
 from app.invitations.delivery import render_queued
-from app.invitations.models import Invitation, InvitationDepartment
+from app.invitations.models import Invitation
 from app.invitations.operations import invite
 from app.mail.models import OutboxMessage
 from tests.factories import NOW, make_contact, make_event, make_user
@@ -67,8 +67,13 @@ def test_person_clash_is_reported(app):
 
 def test_invitation_mail_has_the_structure_calendar_clients_expect(app):
     owner, _partner, event = _setup()
-    guest = make_contact(salutation="Frau", title="Dr.", first_name="Anna", last_name="Müller",
-                         email="Anna.Mueller@example.org")
+    guest = make_contact(
+        salutation="Frau",
+        title="Dr.",
+        first_name="Anna",
+        last_name="Müller",
+        email="Anna.Mueller@example.org",
+    )
     invite(event, [guest], actor=owner, now=NOW, secret_key=KEY)
     row = db.session.scalars(select(OutboxMessage)).one()
     raw = render_queued(db.session, row, NOW)
@@ -77,7 +82,10 @@ def test_invitation_mail_has_the_structure_calendar_clients_expect(app):
     assert mail.get_content_type() == "multipart/mixed"
     alternative, attachment = mail.get_payload()
     assert [p.get_content_type() for p in alternative.get_payload()] == [
-        "text/plain", "text/html", "text/calendar"]
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
     calendar_part = alternative.get_payload()[2]
     assert calendar_part.get_param("method") == "REQUEST"
     assert calendar_part["Content-Transfer-Encoding"] == "base64"

@@ -51,12 +51,17 @@ def test_guest_accepts_with_companion_and_gets_a_confirmation(browser):
     event, owner = _event(max_plus_ones=2)
     ((invitation, token),) = _invited(event, owner)
     db.session.commit()
-    response = browser.post(f"/rsvp/{token}", {"response": "accepted", "plus_ones": "1",
-                                               "needs": "vegetarisch", "comment": ""})
+    response = browser.post(
+        f"/rsvp/{token}",
+        {"response": "accepted", "plus_ones": "1", "needs": "vegetarisch", "comment": ""},
+    )
     assert response.status_code == 302
     db.session.refresh(invitation)
     assert (invitation.status, invitation.plus_ones, invitation.needs) == (
-        Answer.ACCEPTED, 1, "vegetarisch")
+        Answer.ACCEPTED,
+        1,
+        "vegetarisch",
+    )
     assert invitation.response_source == "link"
     kinds = db.session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
     assert kinds == ["invitation", "confirmation"]
@@ -82,8 +87,9 @@ def test_unknown_or_revoked_token_gets_a_friendly_404(client):
     for url in (f"/rsvp/{token}", "/rsvp/abcdefghijklmnop", f"/rsvp/{'x' * 200}"):
         response = client.get(url)
         assert response.status_code == 404
-        assert "Einladungslink" in response.get_data(as_text=True) or "invitation link" in \
-            response.get_data(as_text=True)
+        assert "Einladungslink" in response.get_data(
+            as_text=True
+        ) or "invitation link" in response.get_data(as_text=True)
 
 
 def test_tokens_are_long_random_and_stored_only_as_hash(app):
@@ -115,7 +121,8 @@ def test_full_event_waitlists_and_a_decline_moves_the_first_up(app):
     respond(a, Answer.DECLINED, now=NOW)
     assert b.status == Answer.ACCEPTED and seats_taken(event) == 2
     kinds = db.session.scalars(
-        select(OutboxMessage.kind).where(OutboxMessage.invitation_id == b.id)).all()
+        select(OutboxMessage.kind).where(OutboxMessage.invitation_id == b.id)
+    ).all()
     assert "moved_up" in kinds
 
 
@@ -158,8 +165,11 @@ def test_fifty_concurrent_accepts_never_exceed_twenty_places(app, database_url):
         with worker.app_context():
             try:
                 barrier.wait()
-                respond(db.session.get(Invitation, invitation_id), Answer.ACCEPTED,
-                        now=datetime.now(UTC))
+                respond(
+                    db.session.get(Invitation, invitation_id),
+                    Answer.ACCEPTED,
+                    now=datetime.now(UTC),
+                )
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - collected and asserted below
                 errors.append(error)
@@ -174,7 +184,11 @@ def test_fifty_concurrent_accepts_never_exceed_twenty_places(app, database_url):
         thread.join(timeout=60)
     assert errors == []
     db.session.expire_all()
-    counts = dict(db.session.execute(
-        select(Invitation.status, func.count()).where(Invitation.event_id == event.id)
-        .group_by(Invitation.status)).all())
+    counts = dict(
+        db.session.execute(
+            select(Invitation.status, func.count())
+            .where(Invitation.event_id == event.id)
+            .group_by(Invitation.status)
+        ).all()
+    )
     assert counts == {Answer.ACCEPTED: 20, Answer.WAITLISTED: 30}

@@ -50,4 +50,5 @@ def _forbidden(error: PermissionDenied):
     return jsonify({"error": "Forbidden", "message": str(error)}), 403
 
 
-from app.api import views  # noqa: E402,F401 - registers the routes on bp
+# Importing the route modules registers their endpoints on bp.
+from app.api import contacts, invitations, views  # noqa: E402,F401

@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from app.api.contacts import ContactCreate
 from app.api.schemas import EventCreate, EventFields, VenueCreate
 
 EVENT = {
@@ -68,6 +69,91 @@ def _query(*names: str) -> list[dict]:
 
 
 ID = [{"name": "event_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+CONTACT_ID = [{"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_TEXT = {"type": "string"}
+CONTACT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        **dict.fromkeys(
+            (
+                "salutation",
+                "title",
+                "office_title",
+                "first_name",
+                "name_particle",
+                "last_name",
+                "full_name",
+                "email",
+                "organisation",
+                "function",
+                "phone",
+                "notes",
+            ),
+            _TEXT,
+        ),
+        "language": {"enum": ["de", "en"]},
+        "tags": {"type": "array", "items": _TEXT},
+        "vip": {"type": "boolean"},
+        "do_not_invite": {"type": "boolean"},
+        "role_address": {"type": "boolean", "description": "A shared mailbox such as info@"},
+        "merged_into": {"type": ["integer", "null"], "description": "Survivor of a merge"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+_REASONS = {
+    "reasons": {"type": "array", "items": _TEXT, "description": "In the UI language"},
+    "reason_codes": {
+        "type": "array",
+        "items": {
+            "enum": [
+                "email",
+                "shared_role",
+                "mailbox",
+                "phone",
+                "organisation",
+                "name",
+                "similar_name",
+                "sounds_alike",
+            ]
+        },
+    },
+    "score": {"type": "number", "minimum": 0, "maximum": 1},
+}
+CONTACT_SAVED = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Contact"},
+        {
+            "type": "object",
+            "properties": {
+                "reused": {"type": "boolean", "description": "Existing contact returned (200)"},
+                "warnings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"contact_id": {"type": "integer"}, **_REASONS},
+                    },
+                },
+            },
+        },
+    ]
+}
+DUPLICATES = {
+    "type": "object",
+    "properties": {
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "contact_ids": {"type": "array", "items": {"type": "integer"}},
+                    **_REASONS,
+                },
+            },
+        }
+    },
+}
 
 
 @cache
@@ -86,8 +172,21 @@ def document() -> dict:
             },
         },
         "List": {"type": "object", "properties": {"items": {"type": "array"}}},
+        "Contact": CONTACT,
+        "ContactSaved": CONTACT_SAVED,
+        "ContactList": {
+            "type": "object",
+            "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+                "page": {"type": "integer"},
+                "per_page": {"type": "integer"},
+                "total": {"type": "integer"},
+                "next": {"type": ["string", "null"]},
+            },
+        },
+        "ContactDuplicates": DUPLICATES,
     }
-    for model in (EventCreate, EventFields, VenueCreate):
+    for model in (EventCreate, EventFields, VenueCreate, ContactCreate):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -141,6 +240,33 @@ def document() -> dict:
                     "requestBody": _json("EventFields"),
                     "responses": _responses("Event"),
                 },
+            },
+            "/contacts": {
+                "get": {
+                    "summary": "List and search contacts (name, email, organisation, tag)",
+                    "responses": _responses("ContactList"),
+                    "parameters": _query("q", "tag", "page", "per_page"),
+                },
+                "post": {
+                    "summary": "Create a contact; 200 with the existing one if reused",
+                    "requestBody": _json("ContactCreate"),
+                    "responses": _responses("ContactSaved", "201")
+                    | {"200": {"description": "Existing contact reused", **_json("ContactSaved")}},
+                },
+            },
+            "/contacts/{contact_id}": {
+                "get": {
+                    "summary": "One contact",
+                    "parameters": CONTACT_ID,
+                    "responses": _responses("Contact"),
+                }
+            },
+            "/contacts/duplicates": {
+                "get": {
+                    "summary": "Possible duplicates, best first (as on the review page)",
+                    "parameters": _query("limit"),
+                    "responses": _responses("ContactDuplicates"),
+                }
             },
             "/events/{event_id}/cancel": {
                 "post": {

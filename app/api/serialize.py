@@ -4,7 +4,8 @@ from collections import defaultdict
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Integer, Select, String, any_, bindparam, cast, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.departments.models import Department
 from app.events.ics import RESERVED_DE
@@ -28,10 +29,7 @@ COLUMNS = (
     Event.max_plus_ones,
     Event.rsvp_deadline,
     Event.sequence,
-    Event.published_at,
-    Event.created_at,
     Event.updated_at,
-    Event.department_id,
     Department.code.label("department_code"),
     Category.code.label("category_code"),
 )
@@ -51,10 +49,18 @@ def _codes(session, ids: list[int], table, column, model) -> dict[int, list[str]
     result: dict[int, list[str]] = defaultdict(list)
     if not ids:
         return result
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter instead of thousands of bind parameters to render and parse.
+        literal = "{" + ",".join(map(str, ids)) + "}"  # one text parameter, cast by the server
+        matches = table.c.event_id == any_(
+            cast(bindparam("ids", literal, type_=String), ARRAY(Integer))
+        )
+    else:
+        matches = table.c.event_id.in_(ids)
     stmt = (
         select(table.c.event_id, model.code)
         .join(model, model.id == column)
-        .where(table.c.event_id.in_(ids))
+        .where(matches)
         .order_by(table.c.event_id, model.code)
     )
     for event_id, code in session.execute(stmt):
@@ -88,34 +94,37 @@ def events_json(session, rows, user) -> list[dict]:
 
 
 def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
-    """Serialise one row."""
-    if row.all_day:
-        starts = row.start_local.date().isoformat()
-        ends = (row.end_local - timedelta(days=1)).date().isoformat()
+    """Serialise one row (read through its mapping: attribute access costs on 2,000 rows)."""
+    m = row._mapping
+    tz = m["timezone"]
+    if m["all_day"]:
+        starts = m["start_local"].date().isoformat()
+        ends = (m["end_local"] - timedelta(days=1)).date().isoformat()
     else:
-        starts, ends = _iso(row.start_local, row.timezone), _iso(row.end_local, row.timezone)
+        starts, ends = _iso(m["start_local"], tz), _iso(m["end_local"], tz)
+    deadline = m["rsvp_deadline"]
     data = {
-        "id": row.id,
-        "uid": row.uid,
-        "title": row.title,
-        "description": row.description,
-        "all_day": row.all_day,
+        "id": m["id"],
+        "uid": m["uid"],
+        "title": m["title"],
+        "description": m["description"],
+        "all_day": m["all_day"],
         "starts_at": starts,
         "ends_at": ends,
-        "timezone": row.timezone,
-        "venue_id": row.venue_id,
-        "location": row.location,
-        "department": row.department_code,
+        "timezone": tz,
+        "venue_id": m["venue_id"],
+        "location": m["location"],
+        "department": m["department_code"],
         "co_hosts": co_hosts,
         "audiences": audiences,
-        "category": row.category_code,
-        "visibility": row.visibility.value,
-        "status": row.status.value,
-        "capacity": row.capacity,
-        "max_plus_ones": row.max_plus_ones,
-        "rsvp_deadline": row.rsvp_deadline.isoformat() if row.rsvp_deadline else None,
-        "sequence": row.sequence,
-        "updated_at": row.updated_at.isoformat(),
+        "category": m["category_code"],
+        "visibility": m["visibility"].value,
+        "status": m["status"].value,
+        "capacity": m["capacity"],
+        "max_plus_ones": m["max_plus_ones"],
+        "rsvp_deadline": deadline.isoformat() if deadline else None,
+        "sequence": m["sequence"],
+        "updated_at": m["updated_at"].isoformat(),
         "reserved": masked,
     }
     if masked:

@@ -31,6 +31,7 @@ class Contact(db.Model):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_email_key", "email_key"),
+        Index("ix_contacts_mailbox_key", "mailbox_key"),
         Index("ix_contacts_name_key", "name_key"),
         Index("ix_contacts_phonetic_key", "phonetic_key"),
     )
@@ -44,6 +45,7 @@ class Contact(db.Model):
     last_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))  # as entered, normalised; local part keeps case
     email_key: Mapped[str] = mapped_column(String(254))  # case-folded: same key = same mailbox
+    mailbox_key: Mapped[str] = mapped_column(String(254), default="")  # no +tag, no Gmail dots
     name_key: Mapped[str] = mapped_column(String(300), default="")  # folded, sorted name tokens
     phonetic_key: Mapped[str] = mapped_column(String(60), default="")  # Kölner Phonetik of surname
     organisation: Mapped[str] = mapped_column(String(200), default="")

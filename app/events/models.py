@@ -4,7 +4,7 @@ import enum
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -101,6 +101,10 @@ class Event(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     # Rises with every change of the row or its links (see versioning); keys rendering caches.
     revision: Mapped[int] = mapped_column(default=1)
+    # The serialised feed VEVENT and the key (revision, master data, base URL) it was made for;
+    # feeds reuse it across processes and restarts, so a change is serialised once.
+    ics_cache: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    ics_cache_key: Mapped[str] = mapped_column(String(80), default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.accounts.access import public
 from app.accounts.forms import ConfirmForm
@@ -88,7 +89,9 @@ def week():
 
 def _visible_or_404(event_id: int) -> Event:
     """Load an event the current user may see, else 404 (do not reveal that it exists)."""
-    event = db.get_or_404(Event, event_id)
+    # Links load on access: a download or an anonymous view never needs them.
+    options = [lazyload(Event.audiences), lazyload(Event.co_hosts)]
+    event = db.get_or_404(Event, event_id, options=options)
     if not policy.can_view(current_user, event):
         abort(404)
     return event

@@ -14,7 +14,7 @@ from app.events import policy, versioning
 from app.events.models import Event, Visibility
 from app.events.queries import CalendarFilter, apply_filter
 from app.extensions import db
-from app.feeds.rendering import confidential_ids, feed_body
+from app.feeds.rendering import confidential_ids, feed_body, store_fragments
 from app.input_guard import parse_id
 from app.venues.models import Venue
 from app.vocabularies.models import Audience
@@ -37,21 +37,20 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
         response = current_app.response_class(status=304)
     else:
         masked = masked_ids_fn() if masked_ids_fn else None
-        body = feed_body(
-            db.session,
-            query,
-            name=name,
-            masked_ids=masked,
-            master=master,
-            base_url=current_app.config["BASE_URL"],
+        base_url = current_app.config["BASE_URL"]
+        body, fresh = feed_body(
+            db.session, query, name=name, masked_ids=masked, master=master, base_url=base_url
         )
+        if fresh:  # a cache write on GET: keep the serialisations for every later request
+            store_fragments(db.session, fresh)
+            db.session.commit()
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.set_etag(tag)
     if changed_at is not None:
         response.last_modified = changed_at
     response.headers["Cache-Control"] = (
-        "private, max-age=300" if scope != "public" else ("public, max-age=300")
+        f"{'public' if scope == 'public' else 'private'}, max-age=300"
     )
     return response
 

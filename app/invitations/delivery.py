@@ -123,3 +123,9 @@ def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
         sequence=count + 1,
         now=now,
     )
+
+
+def retry(row: OutboxMessage, *, now: datetime) -> None:
+    """Queue a failed mail again, due at once."""
+    row.status, row.next_attempt_at, row.claimed_at = MailStatus.QUEUED, now, None
+    db.session.flush()

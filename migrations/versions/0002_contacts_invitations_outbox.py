@@ -45,6 +45,7 @@ def upgrade():
     sa.Column('last_name', sa.String(length=120), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('email_key', sa.String(length=254), nullable=False),
+    sa.Column('mailbox_key', sa.String(length=254), nullable=False),
     sa.Column('name_key', sa.String(length=300), nullable=False),
     sa.Column('phonetic_key', sa.String(length=60), nullable=False),
     sa.Column('organisation', sa.String(length=200), nullable=False),
@@ -65,6 +66,7 @@ def upgrade():
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index('ix_contacts_email_key', ['email_key'], unique=False)
+        batch_op.create_index('ix_contacts_mailbox_key', ['mailbox_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_contacts_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index('ix_contacts_name_key', ['name_key'], unique=False)
         batch_op.create_index('ix_contacts_phonetic_key', ['phonetic_key'], unique=False)
@@ -211,6 +213,7 @@ def downgrade():
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_phonetic_key')
         batch_op.drop_index('ix_contacts_name_key')
+        batch_op.drop_index('ix_contacts_mailbox_key')
         batch_op.drop_index(batch_op.f('ix_contacts_merged_into_id'))
         batch_op.drop_index('ix_contacts_email_key')
 

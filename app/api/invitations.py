@@ -1,0 +1,105 @@
+"""API endpoints for an event's invitations."""
+
+from datetime import UTC, datetime
+
+from flask import abort, current_app, g, jsonify, request
+from pydantic import Field
+
+from app.api import bp
+from app.api.schemas import _Strict, parse
+from app.errors import PermissionDenied
+from app.events import policy
+from app.events.models import Event
+from app.extensions import db
+from app.input_guard import MAX_ID
+from app.invitations import guestlist
+from app.invitations.guest_input import contacts_by_ids, contacts_for_guests
+from app.invitations.models import Invitation
+from app.invitations.operations import invite
+
+
+class Guest(_Strict):
+    """A guest given by address; becomes (or finds) an address-book contact."""
+
+    email: str = Field(..., max_length=254)
+    first_name: str = Field("", max_length=120)
+    last_name: str = Field("", max_length=120)
+    salutation: str = Field("", max_length=40)
+    title: str = Field("", max_length=60)
+    organisation: str = Field("", max_length=200)
+    language: str = Field("de", pattern="^(de|en)$")
+
+
+class InviteBody(_Strict):
+    """Guests to invite, by address and/or by contact id."""
+
+    guests: list[Guest] = Field(default_factory=list, max_length=20000)
+    contact_ids: list[int] = Field(default_factory=list, max_length=20000)
+
+
+def _event_for_guests(event_id: int) -> Event:
+    """Load an event whose guests the API user may manage; 404 if invisible, 403 if not a host."""
+    event = db.session.get(Event, event_id) if event_id <= MAX_ID else None
+    if event is None or not policy.can_view(g.api_user, event):
+        abort(404, description="No such event.")
+    if not policy.can_edit(g.api_user, event):
+        raise PermissionDenied("Only the hosting departments and comms manage guests.")
+    return event
+
+
+def _item(invitation: Invitation) -> dict:
+    """Serialise one invitation."""
+    return {
+        "id": invitation.id,
+        "contact_id": invitation.contact_id,
+        "email": invitation.contact.email,
+        "name": invitation.contact.full_name,
+        "status": invitation.status.value,
+        "plus_ones": invitation.plus_ones,
+        "departments": [link.department.code for link in invitation.departments],
+        "responded_at": invitation.responded_at.isoformat() if invitation.responded_at else None,
+    }
+
+
+@bp.post("/events/<int:event_id>/invitations")
+def invite_guests(event_id: int):
+    """Invite guests; each person gets one invitation whichever departments invite."""
+    event = _event_for_guests(event_id)
+    body = parse(InviteBody, request.get_json(silent=True))
+    now = datetime.now(UTC)
+    contacts = contacts_by_ids(body.contact_ids)
+    created, warnings = contacts_for_guests(
+        [guest.model_dump() for guest in body.guests], actor=g.api_user, now=now
+    )
+    result = invite(
+        event,
+        contacts + created,
+        actor=g.api_user,
+        now=now,
+        secret_key=current_app.config["SECRET_KEY"],
+    )
+    db.session.commit()
+    ids = result.invited + result.already_invited
+    rows = db.session.query(Invitation).filter(Invitation.id.in_(ids)).all() if ids else []
+    return jsonify(
+        {
+            **result.counts(),
+            "invitations": [_item(r) for r in rows],
+            "warnings": warnings + result.warnings,
+        }
+    )
+
+
+@bp.get("/events/<int:event_id>/invitations")
+def list_invitations(event_id: int):
+    """List the event's invitations with a summary of answers."""
+    event = _event_for_guests(event_id)
+    rows = guestlist.guests(event, guestlist.GuestFilter.from_args(request.args))
+    counts = guestlist.summary(event)
+    keys = ("accepted", "declined", "tentative", "pending", "waitlisted")
+    return jsonify(
+        {
+            "items": [_item(r) for r in rows],
+            "summary": {k: counts[k] for k in keys} | {"companions": counts["companions"]},
+        }
+    )

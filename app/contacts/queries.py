@@ -1,0 +1,71 @@
+"""Reading the address book: search by name, email, organisation and tag, a page at a time."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.contacts.dedup import name_tokens
+from app.contacts.models import Contact, Tag
+from app.invitations.models import Invitation
+
+PER_PAGE = 50
+
+
+@dataclass
+class Page:
+    """One page of search results."""
+
+    items: list[Contact]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def has_next(self) -> bool:
+        """Return True when more results follow."""
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        """Return the number of pages."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _matches(q: str):
+    """Return the clause for a search text: name words (any spelling), email, organisation, tag."""
+    words = name_tokens(q)
+    text = q.strip().lower()
+    clauses = [
+        Contact.email_key.contains(q.strip().casefold(), autoescape=True),
+        func.lower(Contact.organisation).contains(text, autoescape=True),
+        Contact.tags.any(func.lower(Tag.name).contains(text, autoescape=True)),
+    ]
+    if words:
+        clauses.append(and_(*(Contact.name_key.contains(w, autoescape=True) for w in words)))
+    return or_(*clauses)
+
+
+def search(
+    session: Session, q: str = "", *, tag: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """Return live (not merged) contacts matching the search, by surname."""
+    query = select(Contact).where(Contact.merged_into_id.is_(None))
+    if q.strip():
+        query = query.where(_matches(q))
+    if tag:
+        query = query.where(Contact.tags.any(Tag.name == tag))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    query = query.order_by(Contact.last_name, Contact.first_name, Contact.id)
+    items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(list(items), page, per_page, total or 0)
+
+
+def invitation_counts(session: Session, contact_ids: list[int]) -> dict[int, int]:
+    """Return how many invitations each of the contacts has."""
+    query = (
+        select(Invitation.contact_id, func.count())
+        .where(Invitation.contact_id.in_(contact_ids))
+        .group_by(Invitation.contact_id)
+    )
+    return {contact_id: count for contact_id, count in session.execute(query)}

@@ -1,0 +1,119 @@
+"""Reading guest lists: counts, per-department figures, filtered rows, delivery state."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, or_, select
+
+from app.contacts.models import Contact
+from app.departments.models import Department
+from app.events.models import Event
+from app.extensions import db
+from app.invitations.models import Answer, Invitation, InvitationDepartment
+from app.mail.models import OutboxMessage
+
+STATUSES = [a.value for a in Answer]
+
+
+@dataclass
+class GuestFilter:
+    """Narrowing of the guest list."""
+
+    status: str | None = None
+    department: str | None = None
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> "GuestFilter":
+        """Read the filter from query arguments, ignoring unusable values."""
+        status = args.get("status")
+        return cls(
+            status=status if status in STATUSES else None,
+            department=args.get("department") or None,
+            q=(args.get("q") or "").strip(),
+        )
+
+
+def summary(event: Event) -> dict[str, int]:
+    """Return invitation counts per answer, plus companions of accepted guests and places."""
+    rows = db.session.execute(
+        select(Invitation.status, func.count(), func.coalesce(func.sum(Invitation.plus_ones), 0))
+        .where(Invitation.event_id == event.id)
+        .group_by(Invitation.status)
+    ).all()
+    counts = {status: 0 for status in STATUSES}
+    companions = 0
+    for status, count, plus in rows:
+        counts[status.value] = count
+        if status == Answer.ACCEPTED:
+            companions = plus
+    counts["companions"] = companions
+    counts["total"] = sum(counts[s] for s in STATUSES)
+    counts["places_taken"] = counts["accepted"] + companions
+    return counts
+
+
+def per_department(event: Event) -> list[dict]:
+    """Return, per inviting department, how many guests it invited and how many accepted."""
+    accepted = case((Invitation.status == Answer.ACCEPTED, 1), else_=0)
+    rows = db.session.execute(
+        select(Department.code, Department.name, func.count(), func.sum(accepted))
+        .join(InvitationDepartment, InvitationDepartment.department_id == Department.id)
+        .join(Invitation, Invitation.id == InvitationDepartment.invitation_id)
+        .where(Invitation.event_id == event.id)
+        .group_by(Department.code, Department.name)
+        .order_by(Department.name)
+    ).all()
+    return [{"code": c, "name": n, "invited": i, "accepted": a or 0} for c, n, i, a in rows]
+
+
+def guests(event: Event, flt: GuestFilter, limit: int | None = None) -> list[Invitation]:
+    """Return the event's invitations, filtered, by surname."""
+    stmt = (
+        select(Invitation)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(Invitation.event_id == event.id)
+    )
+    if flt.status:
+        stmt = stmt.where(Invitation.status == Answer(flt.status))
+    if flt.department:
+        stmt = stmt.where(
+            Invitation.id.in_(
+                select(InvitationDepartment.invitation_id)
+                .join(Department)
+                .where(Department.code == flt.department)
+            )
+        )
+    if flt.q:
+        pattern = f"%{flt.q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Contact.last_name).like(pattern),
+                func.lower(Contact.first_name).like(pattern),
+                Contact.email_key.like(pattern),
+                func.lower(Contact.organisation).like(pattern),
+            )
+        )
+    stmt = stmt.order_by(Contact.last_name, Contact.first_name, Invitation.id)
+    return db.session.scalars(stmt.limit(limit) if limit else stmt).unique().all()
+
+
+def delivery_states(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
+    """Return the newest outbox row per invitation (what the guest got last)."""
+    if not invitation_ids:
+        return {}
+    newest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.invitation_id.in_(invitation_ids))
+        .group_by(OutboxMessage.invitation_id)
+    )
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(newest))).all()
+    return {row.invitation_id: row for row in rows}
+
+
+def departments_of(invitations: list[Invitation]) -> dict[int, list[str]]:
+    """Return the codes of the inviting departments per invitation."""
+    result: dict[int, list[str]] = defaultdict(list)
+    for invitation in invitations:
+        result[invitation.id] = [link.department.code for link in invitation.departments]
+    return result
