@@ -7,10 +7,10 @@ set-based inserts.
 
 import secrets
 from datetime import datetime
-from email.policy import SMTP
+from email.policy import compat32
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 
 from app.contacts.models import Contact
 from app.db_upsert import insert_ignoring_conflicts
@@ -19,6 +19,8 @@ from app.extensions import db
 from app.invitations.emails import MailSettings, compose
 from app.invitations.models import Answer, Invitation
 from app.mail.models import MailStatus, OutboxMessage
+
+SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
 
 def settings_from_config() -> MailSettings:
@@ -65,6 +67,15 @@ def queue(
     )
 
 
+def _keep_loaded(session, event) -> None:
+    """Hold the event while the session lives: the identity map only references it weakly, and
+    a batch of mails for one event would otherwise load it (and its links) once per mail."""
+    kept = session.info.setdefault("render_kept_events", {})
+    if len(kept) > 100:
+        kept.clear()
+    kept[event.id] = event
+
+
 def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     """Return the bytes of a queued invitation mail, or None when it is no longer wanted.
 
@@ -74,11 +85,12 @@ def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
     if invitation is None or invitation.revoked:
         return None
+    _keep_loaded(session, invitation.event)
     if row.kind in ("invitation", "update") and row.sequence < invitation.event.sequence:
         return None
     message = compose(invitation, row.kind, settings_from_config(), now)
     message["Message-ID"] = row.message_id
-    return message.as_bytes(policy=SMTP)
+    return message.as_bytes(policy=SMTP_COMPAT)
 
 
 def queue_changes(event, *, now: datetime) -> None:
@@ -129,3 +141,51 @@ def retry(row: OutboxMessage, *, now: datetime) -> None:
     """Queue a failed mail again, due at once."""
     row.status, row.next_attempt_at, row.claimed_at = MailStatus.QUEUED, now, None
     db.session.flush()
+
+
+def render_pending(*, now: datetime, batch_size: int = 200) -> int:
+    """Render queued mails that wait without bytes, ahead of delivery; return how many.
+
+    Delivery then only sends bytes; rendering can run in parallel processes. Two renderers
+    rendering the same row write the same mail (the Message-ID is the row's), so no claim is
+    needed; a row sent meanwhile is left alone.
+    """
+    done = 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.id > last_id,
+                OutboxMessage.message.is_(None),
+                OutboxMessage.status == MailStatus.QUEUED,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return done
+        # One query for the batch's invitations (with contacts and departments); the list keeps
+        # them in the identity map, where render_queued finds them.
+        preloaded = db.session.scalars(  # noqa: F841 - held for the loop below
+            select(Invitation).where(Invitation.id.in_([r.invitation_id for r in rows]))
+        ).all()
+        rendered = []
+        for row in rows:
+            raw = render_queued(db.session, row, now)
+            if raw is not None:
+                rendered.append({"row_id": row.id, "raw": raw})
+        last_id = rows[-1].id
+        db.session.rollback()  # end the read transaction before writing
+        if rendered:
+            db.session.execute(
+                update(OutboxMessage.__table__)
+                .where(
+                    OutboxMessage.__table__.c.id == bindparam("row_id"),
+                    OutboxMessage.__table__.c.message.is_(None),
+                )
+                .values(message=bindparam("raw")),
+                rendered,
+            )
+            db.session.commit()
+        done += len(rendered)

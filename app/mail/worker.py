@@ -232,6 +232,7 @@ class DeliveryWorker:
             try:
                 self.recorder.wait()
             finally:
+                self.session.rollback()  # ends the renderers' read transaction (writes nothing)
                 self.conn.rollback()  # a no-op unless an error left a transaction open
                 release(self.conn, [row.id for row in batch[done:]], worker_id=self.worker_id)
         self.report.batches += 1
@@ -270,9 +271,9 @@ class DeliveryWorker:
         if self.render is None:
             raise DeliveryError("queued without a message and no renderer", permanent=False)
         try:
-            raw = self.render(self.session, self.session.get(OutboxMessage, row_id), self.now_fn())
-            self.session.commit()  # ends the read transaction, keeps what the renderer recorded
-            return raw
+            # The read transaction stays open for the batch, so the event and the departments a
+            # batch shares are loaded once; _deliver_batch ends it.
+            return self.render(self.session, self.session.get(OutboxMessage, row_id), self.now_fn())
         except Exception as error:  # one broken row must not stop the delivery of the others
             log.exception("rendering outbox row %s failed", row_id)
             self.session.rollback()
