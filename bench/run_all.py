@@ -20,6 +20,8 @@ for entry in (ROOT, ROOT / "bench"):
 
 import calendar_bench  # noqa: E402
 import dataset  # noqa: E402
+import invite_bench  # noqa: E402
+import mail_bench  # noqa: E402
 
 NOISE = (
     "Note: this machine is shared and noisy; absolute figures vary from run to run. The ratios "
@@ -61,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     print(NOISE)
     if not args.profile and not all(t.passed for t in results.targets):
         print("Run with --profile to see cProfile reports of the paths behind failed targets.")
+    invite_bench.main()
+    print("\nMail delivery (pre-built invitation-sized mails, worker vs. bare smtplib)")
+    mail_bench.main(["--count", "1000", "--rounds", "3"] if args.quick else [])
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

@@ -54,16 +54,18 @@ def test_two_concurrent_workers_send_each_mail_exactly_once(app):
 class CommitOnSignal:
     """A connection whose commit waits until the test allows it, keeping its row locks."""
 
-    def __init__(self, connection, allowed: threading.Event) -> None:
+    def __init__(self, connection) -> None:
         self.connection = connection
-        self.allowed = allowed
+        self.holding = threading.Event()  # the claim ran; its rows are locked
+        self.allowed = threading.Event()
 
     def execute(self, *args, **kwargs):
         """Run a statement on the wrapped connection."""
         return self.connection.execute(*args, **kwargs)
 
     def commit(self) -> None:
-        """Commit once allowed."""
+        """Say that the rows are held, and commit once allowed."""
+        self.holding.set()
         self.allowed.wait(timeout=10)
         self.connection.commit()
 
@@ -73,37 +75,29 @@ def test_a_claim_skips_rows_another_claim_holds_instead_of_taking_them_too(app):
         pytest.skip("SQLite has one writer; the other claim would simply wait")
     now = datetime.now(UTC)
     rows = queue(10, now=now - timedelta(seconds=1))
-    allowed, first = threading.Event(), []
     options = {"now": now, "claim_timeout": timedelta(minutes=10)}
-    engine = db.engine
+    engine, first = db.engine, []
+    with engine.connect() as slow_connection:
+        held = CommitOnSignal(slow_connection)
 
-    def hold_three() -> None:
-        """Claim three rows and keep the transaction open until allowed to commit."""
-        with engine.connect() as connection:
-            held = CommitOnSignal(connection, allowed)
+        def hold_three() -> None:
+            """Claim three rows and keep the transaction open until allowed to commit."""
             first.extend(row.id for row in claim(held, worker_id="slow", limit=3, **options))
 
-    thread = threading.Thread(target=hold_three)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while _free_rows() == 10 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("SET lock_timeout = '2s'")  # skipping, not waiting
-            second = [row.id for row in claim(connection, worker_id="fast", limit=10, **options)]
-    finally:
-        allowed.set()
-        thread.join(timeout=10)
+        thread = threading.Thread(target=hold_three)
+        thread.start()
+        try:
+            assert held.holding.wait(timeout=10)
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SET lock_timeout = '2s'")  # skipping, not waiting
+                second = [
+                    row.id for row in claim(connection, worker_id="fast", limit=10, **options)
+                ]
+        finally:
+            held.allowed.set()
+            thread.join(timeout=10)
     assert len(first) == 3 and len(second) == 7
     assert sorted(first + second) == sorted(row.id for row in rows)
-
-
-def _free_rows() -> int:
-    """Return how many outbox rows no other transaction holds a lock on."""
-    with db.engine.connect() as connection:
-        query = "SELECT id FROM outbox FOR UPDATE SKIP LOCKED"
-        return len(connection.exec_driver_sql(query).all())
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(app, database_url):

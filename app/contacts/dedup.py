@@ -95,6 +95,8 @@ def fold_plain(text: str) -> str:
 
 def _strip_accents(text: str) -> str:
     """Drop combining marks left after decomposition."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -187,6 +189,11 @@ class Probe:
         return surname(self.last_name), surname(self.last_name, fold_plain)
 
     @cached_property
+    def place(self) -> tuple[str, str]:
+        """Return the folded organisation and the phone digits."""
+        return " ".join(_TOKEN.findall(fold(self.organisation))), phone_key(self.phone)
+
+    @cached_property
     def sound(self) -> str:
         """Return the Kölner Phonetik of the surname."""
         return phonetic_key(self.last_name)
@@ -237,10 +244,10 @@ def _evidence(a: Probe, b: Probe) -> list[str]:
         found.append("shared_role" if is_role_address(a.email) else "email")
     elif a.mailbox == b.mailbox and not is_role_address(a.email):
         found.append("mailbox")
-    if phone_key(a.phone) and phone_key(a.phone) == phone_key(b.phone):
+    (org, phone), (other_org, other_phone) = a.place, b.place
+    if phone and phone == other_phone:
         found.append("phone")
-    org = " ".join(_TOKEN.findall(fold(a.organisation)))
-    if org and org == " ".join(_TOKEN.findall(fold(b.organisation))):
+    if org and org == other_org:
         found.append("organisation")
     return found
 
