@@ -129,7 +129,7 @@ def test_two_departments_inviting_the_same_people_at_once_make_one_invitation_ea
     guests = [make_contact() for _ in range(40)]
     db.session.commit()
     ids = {"event": event.id, "guests": [g.id for g in guests], "users": [owner.id, partner.id]}
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)  # a failing thread must not leave one waiting
     errors = []
 
     def run(user_id):
@@ -153,6 +153,7 @@ def test_two_departments_inviting_the_same_people_at_once_make_one_invitation_ea
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - asserted below
                 errors.append(error)
+                barrier.abort()
             finally:
                 db.session.remove()
                 db.engine.dispose()

@@ -26,7 +26,7 @@ def test_two_concurrent_workers_send_each_mail_exactly_once(app):
     # PostgreSQL: SKIP LOCKED hands out disjoint batches; SQLite: its one writer serialises claims.
     rows = queue(80, now=datetime.now(UTC) - timedelta(seconds=1))
     reports = {}
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
 
     def work(name: str) -> None:
         """Deliver in small batches from this thread's own connections."""

@@ -156,12 +156,19 @@ def test_fifty_concurrent_accepts_never_exceed_twenty_places(app, database_url):
     event, owner = _event(capacity=20)
     ids = [inv.id for inv, _ in _invited(event, owner, 50)]
     db.session.commit()
-    barrier = threading.Barrier(50)
+    # One app and engine for all threads, like a threaded server process; the bounded pool
+    # keeps the test within the database's connection limit. A failing thread breaks the
+    # barrier, so no other thread waits for it forever.
+    worker = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20, "max_overflow": 0},
+    )
+    barrier = threading.Barrier(50, timeout=60)
     errors = []
 
     def accept(invitation_id):
-        """Accept in a separate app context, like a separate request."""
-        worker = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+        """Accept in its own app context, like a separate request."""
         with worker.app_context():
             try:
                 barrier.wait()
@@ -173,15 +180,17 @@ def test_fifty_concurrent_accepts_never_exceed_twenty_places(app, database_url):
                 db.session.commit()
             except Exception as error:  # noqa: BLE001 - collected and asserted below
                 errors.append(error)
+                barrier.abort()
             finally:
                 db.session.remove()
-                db.engine.dispose()
 
     threads = [threading.Thread(target=accept, args=(i,)) for i in ids]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=60)
+        thread.join(timeout=120)
+    with worker.app_context():
+        db.engine.dispose()
     assert errors == []
     db.session.expire_all()
     counts = dict(

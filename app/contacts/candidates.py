@@ -140,7 +140,7 @@ def _groups(session: Session, names: tuple[str, ...]) -> Iterator[list[Probe]]:
     query = query.order_by(*(inner.c[lbl] for lbl in labels), inner.c.id)
     rows = session.execute(query)
     for _key, members in groupby(rows, key=lambda r: tuple(getattr(r, lbl) for lbl in labels)):
-        group = [Probe(**{n: getattr(r, n) for n in PROBE_COLUMNS}) for r in members]
+        group = [Probe(**dict(zip(PROBE_COLUMNS, r, strict=False))) for r in members]
         if len(group) <= BIG_GROUP:
             yield group
         else:
