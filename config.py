@@ -84,3 +84,4 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False  # the rate-limit test turns it on
     BASE_URL = "http://stadtkalender.test"
     MAIL_DOMAIN = "stadt.test"
+    MAIL_DEFAULT_SENDER = "Stadtkalender <noreply@stadt.test>"

@@ -5,7 +5,6 @@ Bulk invitations queue a row per guest without the message bytes; the worker ask
 set-based inserts.
 """
 
-import secrets
 from datetime import datetime
 from email.policy import compat32
 
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.invitations.emails import MailSettings, compose
 from app.invitations.models import Answer, Invitation
 from app.mail.models import MailStatus, OutboxMessage
+from app.mail.outbox import new_message_id
 
 SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
@@ -32,11 +32,6 @@ def settings_from_config() -> MailSettings:
         mail_domain=config["MAIL_DOMAIN"],
         sender=config["MAIL_DEFAULT_SENDER"],
     )
-
-
-def message_id(domain: str) -> str:
-    """Return a new Message-ID on the city's mail domain."""
-    return f"<{secrets.token_hex(16)}@{domain}>"
 
 
 def queue(
@@ -54,7 +49,7 @@ def queue(
                 "invitation_id": invitation_id,
                 "sequence": sequence,
                 "message": None,
-                "message_id": message_id(domain),
+                "message_id": new_message_id(domain),
                 "status": MailStatus.QUEUED,
                 "attempts": 0,
                 "next_attempt_at": now,

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, select
 
 from app.contacts.models import Contact
+from app.contacts.operations import resolve
 from app.db_upsert import insert_ignoring_conflicts
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
@@ -51,15 +52,6 @@ def inviting_department(actor, event: Event) -> Department:
     return event.department
 
 
-def _survivor(contact: Contact) -> Contact:
-    """Follow merges to the contact that survived."""
-    seen = set()
-    while contact.merged_into is not None and contact.id not in seen:
-        seen.add(contact.id)
-        contact = contact.merged_into
-    return contact
-
-
 def _chunks(items: list, size: int = CHUNK):
     """Yield slices of a list."""
     for start in range(0, len(items), size):
@@ -80,7 +72,7 @@ def invite(
         raise ValidationError.single("event", _("Publish the event before inviting guests."))
     result = InviteResult()
     guests: dict[int, Contact] = {}
-    for contact in map(_survivor, contacts):
+    for contact in map(resolve, contacts):
         if contact.do_not_invite:
             result.suppressed.append((contact.id, "do_not_invite"))
         else:
