@@ -48,6 +48,11 @@ class Config:
         "MAIL_DEFAULT_SENDER", f"Stadtkalender <noreply@{MAIL_DOMAIN}>"
     )
 
+    # Conflicts: how an audience clash (published events for one audience on one day) counts:
+    # "info", "warning" or "off"; and audience codes that never clash (comma-separated).
+    CONFLICT_AUDIENCE_SEVERITY = os.environ.get("CONFLICT_AUDIENCE_SEVERITY", "info")
+    CONFLICT_AUDIENCE_IGNORE = os.environ.get("CONFLICT_AUDIENCE_IGNORE", "")
+
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
     LANGUAGES = ("de", "en")

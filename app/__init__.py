@@ -34,12 +34,20 @@ def _check_production_settings(app: Flask) -> None:
         )
 
 
+def _check_settings(app: Flask) -> None:
+    """Refuse settings that would only fail later, at the first request that reads them."""
+    severity = str(app.config.get("CONFLICT_AUDIENCE_SEVERITY", "info")).lower()
+    if severity not in {"info", "warning", "off"}:
+        raise RuntimeError("CONFLICT_AUDIENCE_SEVERITY must be info, warning or off.")
+
+
 def create_app(config_class: type = Config, **overrides) -> Flask:
     """Create and configure the application."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
     _check_production_settings(app)
+    _check_settings(app)
     if app.config["PROXY_COUNT"]:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -56,6 +64,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
         directory=str(Path(app.root_path).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_object=ext.include_object,
     )
     ext.mail.init_app(app)
     ext.login.init_app(app)
@@ -64,7 +73,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     ext.csrf.init_app(app)
 
     from app import models  # noqa: F401 - registers every table with the metadata
-    from app.events import versioning  # noqa: F401 - registers the flush listener
+    from app.events import occupancy, versioning  # noqa: F401 - register flush listeners
     from app.invitations.delivery import connect_signals
 
     connect_signals()

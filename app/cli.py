@@ -77,6 +77,7 @@ def issue_token(email: str) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from app.conflicts.cli import conflicts_cli
     from app.demo import demo_cli
     from app.invitations.cli import invitations_cli
     from app.mail.cli import mail_cli
@@ -86,3 +87,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(invitations_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(conflicts_cli)

@@ -12,10 +12,12 @@ from sqlalchemy import select
 from app import demo_data as data
 from app.accounts.models import Role, User
 from app.accounts.operations import create_user
+from app.conflicts.models import BlockedRange, Severity
 from app.departments.models import Department
+from app.errors import ValidationError
 from app.events.models import Event, Status, Visibility
 from app.events.operations import DEFAULT_TZ, EventInput, create_event, set_status
-from app.events.walltime import utc_to_local
+from app.events.walltime import local_to_utc, utc_to_local
 from app.extensions import db
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
@@ -246,9 +248,14 @@ class _Planner:
             rsvp_deadline=deadline,
             co_hosts=co_hosts,
             department=dept.code,
+            conflict_reason=DEMO_REASON,
         )
         actor = rng.choice(self.comms) if rng.random() < 0.1 else rng.choice(self.staff[dept.code])
         return spec, actor, status
+
+
+# Demo data deliberately contains clashes; publishing them anyway needs a reason.
+DEMO_REASON = "Demodaten: Überschneidung bewusst eingeplant, um die Konfliktansicht zu zeigen."
 
 
 def seed(*, now: datetime, events: int = 300, rng_seed: int = 2026) -> list[Login]:
@@ -270,12 +277,67 @@ def seed(*, now: datetime, events: int = 300, rng_seed: int = 2026) -> list[Logi
     for index in range(events):
         due = index % CLASH_EVERY == CLASH_EVERY // 2 and clashable
         spec, actor, status = planner.plan(rng.choice(clashable) if due else None)
-        event = create_event(spec, actor=actor, now=now)
+        try:
+            event = create_event(spec, actor=actor, now=now)
+        except ValidationError:  # an exclusive venue is taken: the clash stays a draft
+            spec = spec.replace(status=Status.DRAFT.value)
+            status = Status.DRAFT
+            event = create_event(spec, actor=actor, now=now)
         if status == Status.CANCELLED:
             set_status(event, Status.CANCELLED, actor=actor, now=now)
         if event.status == Status.PUBLISHED and event.venue is not None and not event.all_day:
             clashable.append(event)
+    _blocked_ranges(districts, utc_to_local(now, DEFAULT_TZ).date(), now)
     return logins
+
+
+def _blocked_ranges(districts: dict[str, District], today: date, now: datetime) -> None:
+    """Add what the communications team keeps free: council sessions and stadium days."""
+
+    def at(day: date, hour: int) -> datetime:
+        return local_to_utc(datetime.combine(day, time(hour)), DEFAULT_TZ)
+
+    thursday = today + timedelta(days=(3 - today.weekday()) % 7 + 7)
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
+    rows = [
+        ("Sitzung des Rates der Stadt", thursday, 14, 20, None, Severity.WARNING),
+        (
+            "Sitzung des Rates der Stadt",
+            thursday + timedelta(weeks=5),
+            14,
+            20,
+            None,
+            Severity.WARNING,
+        ),
+        (
+            "Heimspiel im Stadion (Verkehr, Polizei)",
+            saturday,
+            13,
+            20,
+            "innenstadt-west",
+            Severity.INFO,
+        ),
+        (
+            "Heimspiel im Stadion (Verkehr, Polizei)",
+            saturday + timedelta(weeks=2),
+            13,
+            20,
+            "innenstadt-west",
+            Severity.INFO,
+        ),
+    ]
+    db.session.add_all(
+        BlockedRange(
+            title=title,
+            starts_at=at(day, start),
+            ends_at=at(day, end),
+            district=districts.get(district) if district else None,
+            severity=severity,
+            created_at=now,
+        )
+        for title, day, start, end, district, severity in rows
+    )
+    db.session.flush()
 
 
 def _existing_logins() -> list[Login]:

@@ -1,6 +1,7 @@
 """Imports every model so that the metadata, Alembic and the shell know all tables."""
 
 from app.accounts.models import ApiToken, Role, User
+from app.conflicts.models import BlockedRange, ConflictReview, PublishOverride, SchoolHoliday
 from app.contacts.models import Contact, ContactImport, ContactMerge, NotDuplicate, Tag
 from app.departments.models import Department
 from app.events.models import CalendarVersion, Event, Status, Visibility
@@ -10,6 +11,10 @@ from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
 __all__ = [
+    "BlockedRange",
+    "ConflictReview",
+    "PublishOverride",
+    "SchoolHoliday",
     "Answer",
     "Contact",
     "ContactImport",

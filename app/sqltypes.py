@@ -1,8 +1,9 @@
 """Column types shared by the models."""
 
+import enum
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 ZERO = timedelta(0)
@@ -35,3 +36,14 @@ class UTCDateTime(TypeDecorator):
         if value.utcoffset() == ZERO:  # the usual case: the session speaks UTC; replace is cheap
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def string_enum(enum_class: type[enum.Enum]) -> Enum:
+    """Return a portable string column type for an enum, with a CHECK constraint of its values."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+    )

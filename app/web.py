@@ -53,6 +53,8 @@ def register_web(app: Flask) -> None:
     from app.accounts.models import User
     from app.accounts.views import bp as auth_bp
     from app.api import bp as api_bp
+    from app.conflicts.admin_views import bp as conflict_admin_bp
+    from app.conflicts.views import bp as conflicts_bp
     from app.contacts.views import bp as contacts_bp
     from app.departments.views import bp as departments_bp
     from app.events.views import bp as events_bp
@@ -76,6 +78,8 @@ def register_web(app: Flask) -> None:
         invitations_bp,
         rsvp_bp,
         mail_bp,
+        conflicts_bp,
+        conflict_admin_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -14,6 +14,17 @@ Every event lies inside its month (all-day events are clamped), so an API query 
 month returns exactly these events. About 92% are public and about 97% published or cancelled
 after publication, so the public feed carries roughly 89% of all events.
 
+The derived columns (``occupied_from/until`` with the venue's setup/teardown buffers,
+``venue_exclusive``, ``first_day/last_day``) are computed with ``app.events.occupancy`` as the
+ORM does on flush. Published events at an exclusive venue never overlap (the exclusion
+constraint): a clashing timed event moves to the nearest free start time of the same day,
+otherwise (all-day events, full days) to one of the venues that are not exclusive. These moves
+draw from a separate random source, so every other event is the same as without them.
+
+An existing database is reused only if it holds the 20,000 events and was built by this
+generator version (``DATASET_VERSION``, kept as the database comment); bump the version
+whenever the generator changes. ``--rebuild`` forces a rebuild.
+
 Run alone: ``.venv/bin/python bench/dataset.py [--rebuild]``.
 """
 
@@ -25,12 +36,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+import psycopg.sql  # noqa: E402
 from sqlalchemy import create_engine, delete, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -45,12 +58,16 @@ from app.events.models import (  # noqa: E402
     event_audiences,
     event_cohosts,
 )
+from app.events.occupancy import local_days, occupied_range  # noqa: E402
 from app.events.walltime import local_to_utc, utc_to_local  # noqa: E402
 from app.venues.models import Venue  # noqa: E402
 from app.vocabularies.models import Audience, Category, District  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "stadtkalender_bench"
+# Bump on every change of the generated data; a database built by another version is rebuilt.
+DATASET_VERSION = 2  # 2: derived occupancy columns, no overlaps at exclusive venues
+DATASET_TAG = f"stadtkalender bench data set v{DATASET_VERSION}, {{events}} events"
 TZ = "Europe/Berlin"
 TOTAL_EVENTS = 20_000
 MONTHS = 12
@@ -149,6 +166,27 @@ def database_exists(admin_url: str = ADMIN_URL) -> bool:
     return row is not None
 
 
+def dataset_tag(admin_url: str = ADMIN_URL) -> str | None:
+    """Return the version tag (the comment) of the benchmark database, if any."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (DB_NAME,),
+        ).fetchone()
+    return row[0] if row is not None else None
+
+
+def set_dataset_tag(admin_url: str = ADMIN_URL) -> None:
+    """Mark the benchmark database as built by this generator version."""
+    tag = DATASET_TAG.format(events=TOTAL_EVENTS)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            psycopg.sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                psycopg.sql.Identifier(DB_NAME), psycopg.sql.Literal(tag)
+            )
+        )
+
+
 def event_count(url: str) -> int:
     """Return the number of events in the benchmark database (0 if there is no schema)."""
     with psycopg.connect(libpq_url(url)) as conn:
@@ -183,6 +221,13 @@ class _Generator:
         self.now = now
         self.district_names = [name for _code, name in data.DISTRICTS]
         self.departments = {d.code: d for d in data.DEPARTMENTS}
+        # Moves against double bookings draw from their own source, so that the main one (and
+        # with it every event that needs no move) stays as it was before the moves existed.
+        self.place_rng = random.Random(SEED + 1)  # noqa: S311
+        # (venue id, UTC date) -> occupied ranges of published events at exclusive venues
+        self.booked: dict[tuple[int, date], list[tuple[datetime, datetime]]] = {}
+        self.moved = 0  # to another time of the same day
+        self.revenued = 0  # to a venue that is not exclusive
 
     # master data ---------------------------------------------------------------
 
@@ -249,6 +294,51 @@ class _Generator:
         begin = datetime.combine(day, time()) + timedelta(minutes=start_minute)
         return False, begin, begin + timedelta(minutes=minutes)
 
+    # exclusive venues --------------------------------------------------------------
+
+    @staticmethod
+    def _occupied(venue, start_local: datetime, end_local: datetime):
+        """Return the occupied UTC range and its (venue id, UTC date) bookkeeping keys."""
+        occ = occupied_range(local_to_utc(start_local, TZ), local_to_utc(end_local, TZ), venue)
+        first, last = occ[0].date(), occ[1].date()
+        keys = [(venue.id, first + timedelta(days=n)) for n in range((last - first).days + 1)]
+        return occ, keys
+
+    def _book(self, venue, start_local: datetime, end_local: datetime) -> bool:
+        """Book the venue for the event unless that would overlap a booking; return success."""
+        (start, end), keys = self._occupied(venue, start_local, end_local)
+        for key in keys:
+            if any(a < end and start < b for a, b in self.booked.get(key, ())):
+                return False
+        for key in keys:
+            self.booked.setdefault(key, []).append((start, end))
+        return True
+
+    def _place(self, venue, all_day: bool, start_local: datetime, end_local: datetime, others):
+        """Return (venue, start, end) for a published event at an exclusive venue.
+
+        Keeps the event if the venue is free, else moves a timed event to the nearest free
+        start (same day, same length, within the usual 08:00-21:00), else takes one of
+        ``others`` (venues that are not exclusive) at the original time.
+        """
+        if self._book(venue, start_local, end_local):
+            return venue, start_local, end_local
+        if not all_day:
+            length = end_local - start_local
+            midnight = datetime.combine(start_local.date(), time())
+            quarter = timedelta(minutes=15)
+            original = (start_local - midnight) // quarter
+            slots = range(8 * 4, (21 * 60 - length // timedelta(minutes=1)) // 15 + 1)
+            for slot in sorted(slots, key=lambda q: (abs(q - original), self.place_rng.random())):
+                begin = midnight + slot * quarter
+                if self._book(venue, begin, begin + length):
+                    self.moved += 1
+                    return venue, begin, begin + length
+        self.revenued += 1
+        return self.place_rng.choice(others), start_local, end_local
+
+    # texts ---------------------------------------------------------------------------
+
     def _text(self, dept: data.DepartmentSeed, category: str, day: date) -> tuple[str, str]:
         """Return a German title and description fitting the department and category."""
         rng = self.rng
@@ -288,6 +378,9 @@ class _Generator:
         department_codes = list(ids["departments"])
         statuses = [s for s, _w in STATUS_WEIGHTS]
         weights = [w for _s, w in STATUS_WEIGHTS]
+        # Attribute access for app.events.occupancy (a venue-like object is enough).
+        venue_objs = [SimpleNamespace(**v) for v in venues]
+        not_exclusive = [v for v in venue_objs if not v.exclusive]
         event_id = 0
         for index, count in enumerate(events_per_month()):
             first, last_exclusive = months.bounds(index)
@@ -297,7 +390,7 @@ class _Generator:
                 category = rng.choice(dept.categories)
                 all_day, start_local, end_local = self._when(first, last_exclusive, category)
                 title, description = self._text(dept, category, start_local.date())
-                venue = rng.choice(venues) if rng.random() < VENUE_SHARE else None
+                venue = rng.choice(venue_objs) if rng.random() < VENUE_SHARE else None
                 outdoor = category in data.OUTDOOR_CATEGORIES
                 locations = data.OUTDOOR_LOCATIONS if outdoor else data.INDOOR_LOCATIONS
                 roll = rng.random()
@@ -309,21 +402,28 @@ class _Generator:
                     else Visibility.INTERNAL
                 )
                 status = rng.choices(statuses, weights=weights)[0]
+                if venue is not None and venue.exclusive and status == Status.PUBLISHED:
+                    venue, start_local, end_local = self._place(
+                        venue, all_day, start_local, end_local, not_exclusive
+                    )
+                starts_at = local_to_utc(start_local, TZ)
+                ends_at = local_to_utc(end_local, TZ)
+                occupied_from, occupied_until = occupied_range(starts_at, ends_at, venue)
+                first_day, last_day = local_days(start_local, end_local)
                 created_at = self.now - timedelta(
                     days=rng.randint(1, 90), minutes=rng.randint(0, 1439)
                 )
                 updated_at = created_at + timedelta(minutes=rng.randint(0, 60 * 24 * 10))
                 updated_at = min(updated_at, self.now)
                 published_at = updated_at if status != Status.DRAFT else None
-                starts_at = local_to_utc(start_local, TZ)
                 deadline = None
                 if rng.random() < 0.3:
                     deadline = starts_at - timedelta(days=rng.randint(2, 7))
                 capacity = None
                 if rng.random() < 0.5:
                     capacity = rng.choice((20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300))
-                    if venue is not None and venue["capacity"] is not None:
-                        capacity = min(capacity, venue["capacity"])
+                    if venue is not None and venue.capacity is not None:
+                        capacity = min(capacity, venue.capacity)
                 events.append(
                     {
                         "id": event_id,
@@ -335,8 +435,13 @@ class _Generator:
                         "end_local": end_local,
                         "timezone": TZ,
                         "starts_at": starts_at,
-                        "ends_at": local_to_utc(end_local, TZ),
-                        "venue_id": venue["id"] if venue is not None else None,
+                        "ends_at": ends_at,
+                        "venue_id": venue.id if venue is not None else None,
+                        "occupied_from": occupied_from,
+                        "occupied_until": occupied_until,
+                        "venue_exclusive": bool(venue is not None and venue.exclusive),
+                        "first_day": first_day,
+                        "last_day": last_day,
                         "location": "" if venue is not None else rng.choice(locations),
                         "department_id": ids["departments"][dept.code],
                         "category_id": ids["categories"][category],
@@ -505,6 +610,8 @@ def fill(url: str, now: datetime | None = None) -> dict:
         "events": len(events),
         "audience links": len(audience_links),
         "co-host links": len(cohost_links),
+        "moved": gen.moved,
+        "re-venued": gen.revenued,
         "timings": timings,
     }
 
@@ -574,25 +681,35 @@ def describe(url: str, built: bool, build_seconds: float | None = None) -> DataS
 
 
 def ensure(rebuild: bool = False, admin_url: str = ADMIN_URL, log=print) -> DataSetInfo:
-    """Build the data set unless the database already has the 20,000 events."""
+    """Build the data set unless the database already has the 20,000 events of this version."""
     url = bench_url(admin_url)
-    if not rebuild and database_exists(admin_url) and event_count(url) == TOTAL_EVENTS:
+    expected = DATASET_TAG.format(events=TOTAL_EVENTS)
+    exists = not rebuild and database_exists(admin_url)
+    tag = dataset_tag(admin_url) if exists else None
+    if exists and tag == expected and event_count(url) == TOTAL_EVENTS:
         migrate(url)  # a no-op unless someone added a migration since
         log(
             f"Data set: reusing database {DB_NAME!r} with {TOTAL_EVENTS:,} events "
-            "(pass --rebuild to recreate it)."
+            f"(v{DATASET_VERSION}; pass --rebuild to recreate it)."
         )
         return describe(url, built=False)
     started = perf_counter()
-    log(f"Data set: creating database {DB_NAME!r} ...")
+    reason = ""
+    if exists:
+        found = "not all events" if tag == expected else repr(tag or "no version tag")
+        reason = f" (found {found}, want {expected!r})"
+    log(f"Data set: creating database {DB_NAME!r}{reason} ...")
     recreate_database(admin_url)
     migrate(url)
     summary = fill(url)
+    set_dataset_tag(admin_url)  # last: an interrupted build is never reused
     seconds = perf_counter() - started
     steps = ", ".join(f"{name} {value:.1f} s" for name, value in summary["timings"].items())
     log(
         f"Data set: {summary['events']:,} events, {summary['audience links']:,} audience links, "
-        f"{summary['co-host links']:,} co-host links in {seconds:.1f} s ({steps})."
+        f"{summary['co-host links']:,} co-host links in {seconds:.1f} s ({steps}); "
+        f"{summary['moved']:,} published events at exclusive venues moved to another time of "
+        f"the same day, {summary['re-venued']:,} to a venue that is not exclusive."
     )
     return describe(url, built=True, build_seconds=seconds)
 

@@ -2,9 +2,11 @@
 
 Usage: ``.venv/bin/python bench/run_all.py [--rebuild] [--quick] [--profile]``
 
---rebuild   drop and recreate the benchmark database even if it holds the 20,000 events
+--rebuild   drop and recreate the benchmark databases even if they hold the 20,000 events
+            (calendar) and the 100,000 events (conflicts)
 --quick     at most 3 timed runs per measurement (a smoke test; the figures are rough)
 --profile   run cProfile once on every measurement behind a failed target and print the top
+            (the conflict benchmark profiles its check and its listing)
 """
 
 import argparse
@@ -19,6 +21,7 @@ for entry in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(entry))
 
 import calendar_bench  # noqa: E402
+import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
@@ -66,6 +69,16 @@ def main(argv: list[str] | None = None) -> int:
     invite_bench.main()
     print("\nMail delivery (pre-built invitation-sized mails, worker vs. bare smtplib)")
     mail_bench.main(["--count", "1000", "--rounds", "3"] if args.quick else [])
+    conflict_args = [
+        flag
+        for flag, wanted in (
+            ("--rebuild", args.rebuild),
+            ("--quick", args.quick),
+            ("--profile", args.profile),
+        )
+        if wanted
+    ]
+    conflict_bench.main(conflict_args)
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

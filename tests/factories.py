@@ -90,7 +90,13 @@ def make_event(actor: User, **overrides) -> Event:
     """Create an event through the domain, by default tomorrow 18:00–20:00 wall time."""
     now = overrides.pop("now", NOW)
     start = overrides.pop("start", datetime(2026, 11, 3, 18, 0))
-    values = {"title": "Empfang", "start": start, "end": start + timedelta(hours=2)} | overrides
+    # Tests of other features publish freely; the conflict tests pass their own reason.
+    values = {
+        "title": "Empfang",
+        "start": start,
+        "end": start + timedelta(hours=2),
+        "conflict_reason": "Testlauf",
+    } | overrides
     return create_event(EventInput(**values), actor=actor, now=now)
 
 

@@ -182,6 +182,11 @@ def _raw_event_values(department_id: int, **overrides) -> dict:
         "max_plus_ones": 0,
         "sequence": 0,
         "revision": 1,
+        "occupied_from": "2026-12-01 09:00:00+00",
+        "occupied_until": "2026-12-01 10:00:00+00",
+        "venue_exclusive": False,
+        "first_day": "2026-12-01",
+        "last_day": "2026-12-01",
         "created_at": "2026-11-01 10:00:00+00",
         "updated_at": "2026-11-01 10:00:00+00",
     } | overrides

@@ -53,7 +53,9 @@ def test_invite_update_cancel_arrive_with_rising_sequence_and_one_attendee(app, 
     db.session.commit()
     _deliver()
     moved = EventInput.from_event(event).replace(
-        start=datetime(2027, 5, 6, 19), end=datetime(2027, 5, 6, 21)
+        start=datetime(2027, 5, 6, 19),
+        end=datetime(2027, 5, 6, 21),
+        conflict_reason="Christi Himmelfahrt ist bewusst gewählt.",
     )
     update_event(event, moved, actor=owner, now=NOW)
     db.session.commit()

@@ -1,5 +1,7 @@
 """The migrations build the schema the models describe, on SQLite and PostgreSQL."""
 
+import warnings
+
 import psycopg
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -7,7 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, include_object
 from config import TestConfig
 from tests.conftest import PG_ADMIN_URL, PG_TEST_DB, _pg_url
 
@@ -30,10 +32,15 @@ def test_upgrade_builds_every_table_and_check_finds_no_drift(database_url, tmp_p
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
         assert set(db.metadata.tables) <= tables
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, db.metadata) == []
-        result = app.test_cli_runner().invoke(args=["db", "check"])
+        with warnings.catch_warnings():
+            # SQLite cannot reflect PostgreSQL's range indexes; Alembic says so and skips them.
+            warnings.filterwarnings("ignore", message=".*expression-based index 'ix_events_")
+            with db.engine.connect() as connection:
+                context = MigrationContext.configure(
+                    connection, opts={"compare_type": True, "include_object": include_object}
+                )
+                assert compare_metadata(context, db.metadata) == []
+            result = app.test_cli_runner().invoke(args=["db", "check"])
         assert result.exit_code == 0, result.output
         db.session.remove()
         db.engine.dispose()

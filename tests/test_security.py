@@ -132,3 +132,10 @@ def test_production_refuses_development_or_short_secret_key(monkeypatch):
 def test_passwords_are_stored_as_strong_hashes(app):
     user = make_user()
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
+
+
+def test_a_misspelt_conflict_setting_is_refused_at_start():
+    with pytest.raises(RuntimeError, match="CONFLICT_AUDIENCE_SEVERITY"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", CONFLICT_AUDIENCE_SEVERITY="laut")
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", CONFLICT_AUDIENCE_SEVERITY="off")
+    assert app.config["CONFLICT_AUDIENCE_SEVERITY"] == "off"

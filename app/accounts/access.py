@@ -34,6 +34,7 @@ def roles_required(*roles: Role) -> Callable:
 
 
 admin_required = roles_required(Role.ADMIN)
+comms_required = roles_required(Role.COMMS, Role.ADMIN)
 
 
 def install_login_wall(app: Flask) -> None:

@@ -3,7 +3,7 @@
 from functools import cache
 
 from app.api.contacts import ContactCreate
-from app.api.schemas import EventCreate, EventFields, VenueCreate
+from app.api.schemas import ConflictCheck, EventCreate, EventFields, VenueCreate
 
 EVENT = {
     "type": "object",
@@ -156,6 +156,32 @@ DUPLICATES = {
 }
 
 
+CONFLICTS = {
+    "type": "object",
+    "properties": {
+        "conflicts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {
+                        "enum": ["venue", "person", "audience", "holiday", "blocked", "capacity"]
+                    },
+                    "severity": {"enum": ["hard", "warning", "info"]},
+                    "message": {"type": "string"},
+                    "event_ids": {"type": "array", "items": {"type": "integer"}},
+                    "details": {"type": "object"},
+                    "key": {"type": "string"},
+                    "date": {"type": "string", "format": "date"},
+                    "state": {"enum": ["open", "acknowledged", "resolved"]},
+                },
+                "required": ["kind", "severity", "message", "event_ids", "details"],
+            },
+        },
+    },
+}
+
+
 @cache
 def document() -> dict:
     """Return the whole OpenAPI document."""
@@ -185,8 +211,9 @@ def document() -> dict:
             },
         },
         "ContactDuplicates": DUPLICATES,
+        "Conflicts": CONFLICTS,
     }
-    for model in (EventCreate, EventFields, VenueCreate, ContactCreate):
+    for model in (EventCreate, EventFields, ConflictCheck, VenueCreate, ContactCreate):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -239,6 +266,21 @@ def document() -> dict:
                     "parameters": ID,
                     "requestBody": _json("EventFields"),
                     "responses": _responses("Event"),
+                },
+            },
+            "/conflicts/check": {
+                "post": {
+                    "summary": "Check a proposed event (or changes to event_id) for conflicts",
+                    "requestBody": _json("ConflictCheck"),
+                    "responses": _responses("Conflicts"),
+                },
+            },
+            "/conflicts": {
+                "get": {
+                    "summary": "Conflicts between two days (default: the next 8 weeks); staff "
+                    "see those involving their department",
+                    "responses": _responses("Conflicts"),
+                    "parameters": _query("from", "to", "kind", "severity", "department"),
                 },
             },
             "/contacts": {

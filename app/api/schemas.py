@@ -46,6 +46,12 @@ class EventFields(_Strict):
     department: str | None = Field(
         None, description="Owning department code; staff may only use their own."
     )
+    conflict_reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="Why to publish despite conflict warnings; required when publishing an "
+        "event whose conflict check shows warnings (see POST /conflicts/check).",
+    )
 
 
 class EventCreate(EventFields):
@@ -53,6 +59,12 @@ class EventCreate(EventFields):
 
     title: str = Field(..., min_length=1, max_length=200)
     starts_at: IsoDateTime
+
+
+class ConflictCheck(EventFields):
+    """The fields of a proposed event; with event_id, changes to that event (itself excluded)."""
+
+    event_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class VenueCreate(_Strict):

@@ -176,7 +176,7 @@ def _input_from(body: EventFields, base: operations.EventInput) -> operations.Ev
             changes[name] = parse_when(name, value, all_day=value is not None and len(value) == 10)
         elif name in ("audiences", "co_hosts"):
             changes[name] = value or []
-        elif name in ("description", "location"):
+        elif name in ("description", "location", "conflict_reason"):
             changes[name] = value or ""
         elif name == "max_plus_ones":
             changes[name] = value or 0

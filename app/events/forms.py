@@ -87,6 +87,11 @@ class EventForm(FlaskForm):
     )
     rsvp_deadline_date = DateField(_l("Reply by (date)"), validators=[Optional()])
     rsvp_deadline_time = TimeField(_l("Reply by (time)"), validators=[Optional()])
+    conflict_reason = TextAreaField(
+        _l("Reason for publishing despite warnings"),
+        validators=[Length(max=2000)],
+        description=_l("Only needed when the conflict check shows warnings."),
+    )
     save = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Save and publish"))
 
@@ -157,6 +162,7 @@ class EventForm(FlaskForm):
             rsvp_deadline=deadline,
             co_hosts=list(self.co_hosts.data or []),
             department=self.department.data or None,
+            conflict_reason=self.conflict_reason.data or "",
         )
 
 

@@ -4,13 +4,25 @@ import enum
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.departments.models import Department
 from app.extensions import db
-from app.sqltypes import UTCDateTime
+from app.sqltypes import UTCDateTime, string_enum
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -29,17 +41,6 @@ class Status(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     CANCELLED = "cancelled"
-
-
-def _enum(enum_class: type[enum.Enum]):
-    """Return a portable string enum column type with a CHECK constraint."""
-    return db.Enum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 event_audiences = Table(
@@ -75,6 +76,32 @@ class Event(db.Model):
         Index("ix_events_range", "starts_at", "ends_at"),
         Index("ix_events_venue_range", "venue_id", "starts_at", "ends_at"),
         Index("ix_events_department_start", "department_id", "starts_at"),
+        CheckConstraint("occupied_until > occupied_from", name="occupied_until_after_from"),
+        CheckConstraint("last_day >= first_day", name="last_day_not_before_first"),
+        # Composite indexes for the conflict checks (SQLite and PostgreSQL) ...
+        Index("ix_events_venue_occupied", "venue_id", "occupied_from", "occupied_until"),
+        Index("ix_events_days", "first_day", "last_day"),
+        # ... and a range index on PostgreSQL, where overlap queries use the && operator.
+        Index(
+            "ix_events_occupied_range",
+            "venue_id",
+            func.tstzrange(text("occupied_from"), text("occupied_until"), "[)"),
+            postgresql_using="gist",
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_events_day_range",
+            func.daterange(text("first_day"), text("last_day"), "[]"),
+            postgresql_using="gist",
+        ).ddl_if(dialect="postgresql"),
+        # The last line against double bookings: published events at an exclusive venue never
+        # overlap, buffers included (needs btree_gist for the equality on venue_id).
+        ExcludeConstraint(
+            ("venue_id", "="),
+            (func.tstzrange(text("occupied_from"), text("occupied_until"), "[)"), "&&"),
+            name="excl_events_exclusive_venue",
+            using="gist",
+            where=text("status = 'published' AND venue_exclusive"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,11 +117,20 @@ class Event(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    # Derived on every save (see occupancy): the range the venue is taken, buffers included,
+    # whether the venue is exclusive, and the local days the event touches (last inclusive).
+    occupied_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    occupied_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    venue_exclusive: Mapped[bool] = mapped_column(default=False)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
     location: Mapped[str] = mapped_column(String(300), default="")
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility), default=Visibility.INTERNAL)
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
+    visibility: Mapped[Visibility] = mapped_column(
+        string_enum(Visibility), default=Visibility.INTERNAL
+    )
+    status: Mapped[Status] = mapped_column(string_enum(Status), default=Status.DRAFT)
     capacity: Mapped[int | None]
     max_plus_ones: Mapped[int] = mapped_column(default=0)
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)

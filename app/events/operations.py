@@ -51,6 +51,8 @@ class EventInput:
     rsvp_deadline: datetime | date | None = None
     co_hosts: list[str] = field(default_factory=list)
     department: str | None = None
+    # Why to publish despite conflict warnings (asked for only when there are warnings).
+    conflict_reason: str = ""
 
     @classmethod
     def from_event(cls, event: Event) -> "EventInput":
@@ -238,8 +240,8 @@ def _validated(data: EventInput, department: Department, tz: str) -> dict:
     }
 
 
-def _owning_department(data: EventInput, actor) -> Department:
-    """Return the department that will own a new event, checking the actor may use it."""
+def _named_department(data: EventInput, actor) -> Department:
+    """Return the department named by the input, else the actor's."""
     if data.department:
         department = db.session.scalar(select(Department).filter_by(code=data.department))
         if department is None:
@@ -250,9 +252,70 @@ def _owning_department(data: EventInput, actor) -> Department:
         department = actor.department
     else:
         raise ValidationError.single("department", _("Choose the owning department."))
+    return department
+
+
+def _owning_department(data: EventInput, actor) -> Department:
+    """Return the department that will own a new event, checking the actor may use it."""
+    department = _named_department(data, actor)
     if not policy.can_create_for(actor, department):
         raise PermissionDenied(_("You may only create events for your own department."))
     return department
+
+
+def _proposal(values: dict, department_id: int, event: Event | None):
+    """Return the conflict engine's view of validated values."""
+    from app.conflicts.engine import Proposal, VenueInfo
+
+    return Proposal(
+        starts_at=values["starts_at"],
+        ends_at=values["ends_at"],
+        start_local=values["start_local"],
+        end_local=values["end_local"],
+        all_day=values["all_day"],
+        venue_id=values["venue"].id if values["venue"] else None,
+        audience_ids=[a.id for a in values["audiences"]],
+        capacity=values["capacity"],
+        department_id=department_id,
+        event_id=event.id if event is not None else None,
+        venue=VenueInfo.of(values["venue"]),
+    )
+
+
+# Changes of a published event that are checked against conflicts again.
+RECHECKED = ("starts_at", "ends_at", "venue", "capacity", "audiences")
+
+
+def _gate(values: dict, department_id: int, event: Event | None, reason: str, actor):
+    """Check conflicts when the event goes out as published; return warnings to record."""
+    from app.conflicts import gate
+
+    if values["status"] != Status.PUBLISHED:
+        return None
+    if (
+        event is not None
+        and event.status == Status.PUBLISHED
+        and all(getattr(event, name) == values[name] for name in RECHECKED)
+    ):
+        return None
+    return gate.clear_for_publishing(_proposal(values, department_id, event), reason, actor)
+
+
+def _flush_and_record(event: Event, warnings, reason: str, actor, now: datetime) -> None:
+    """Flush (an exclusive venue lost to a concurrent publish is a validation error)."""
+    from app.conflicts import gate
+
+    gate.flush_guarded()
+    if warnings:
+        gate.record_override(event, warnings, reason, actor, now)
+        db.session.flush()
+
+
+def _flush_before_signal() -> None:
+    """Write the change before listeners query (a lost exclusive-venue race surfaces here)."""
+    from app.conflicts import gate
+
+    gate.flush_guarded()
 
 
 def _apply(event: Event, values: dict, now: datetime) -> None:
@@ -263,6 +326,7 @@ def _apply(event: Event, values: dict, now: datetime) -> None:
     event.venue_id = values["venue"].id if values["venue"] else None
     if event.id is not None and any(getattr(event, n) != before[n] for n in SIGNIFICANT):
         event.sequence += 1
+        _flush_before_signal()
         rescheduled.send(event, now=now)
     if event.status == Status.PUBLISHED and event.published_at is None:
         event.published_at = now
@@ -273,10 +337,11 @@ def create_event(data: EventInput, *, actor, now: datetime, tz: str = DEFAULT_TZ
     """Create an event owned by the actor's (or, for comms, the named) department."""
     department = _owning_department(data, actor)
     values = _validated(data, department, tz)
+    warnings = _gate(values, department.id, None, data.conflict_reason, actor)
     event = Event(department=department, created_by=actor, created_at=now, sequence=0)
     _apply(event, values, now)
     db.session.add(event)
-    db.session.flush()
+    _flush_and_record(event, warnings, data.conflict_reason, actor, now)
     return event
 
 
@@ -293,13 +358,16 @@ def update_event(event: Event, data: EventInput, *, actor, now: datetime) -> Eve
             "status", _("A published event cannot go back to draft; cancel it instead.")
         )
     values = _validated(data, event.department, event.timezone)
+    warnings = _gate(values, event.department_id, event, data.conflict_reason, actor)
     _apply(event, values, now)
-    db.session.flush()
+    _flush_and_record(event, warnings, data.conflict_reason, actor, now)
     return event
 
 
-def set_status(event: Event, status: Status, *, actor, now: datetime) -> Event:
-    """Publish, cancel or return an event to draft."""
+def set_status(
+    event: Event, status: Status, *, actor, now: datetime, conflict_reason: str = ""
+) -> Event:
+    """Publish (checked against conflicts), cancel or return an event to draft."""
     if not policy.can_edit(actor, event):
         raise PermissionDenied(_("You may not change this event."))
     if event.status != status:
@@ -307,13 +375,20 @@ def set_status(event: Event, status: Status, *, actor, now: datetime) -> Event:
             raise ValidationError.single(
                 "status", _("A published event cannot go back to draft; cancel it instead.")
             )
+        warnings = None
+        if status == Status.PUBLISHED:
+            from app.conflicts import gate
+            from app.conflicts.engine import Proposal
+
+            warnings = gate.clear_for_publishing(Proposal.from_event(event), conflict_reason, actor)
         event.status = status
         event.sequence += 1
+        _flush_before_signal()
         rescheduled.send(event, now=now)
         if status == Status.PUBLISHED and event.published_at is None:
             event.published_at = now
         event.updated_at = now
-        db.session.flush()
+        _flush_and_record(event, warnings, conflict_reason, actor, now)
     return event
 
 
@@ -329,3 +404,17 @@ def describe_when(event: Event) -> str:
     return f"{format_datetime(event.starts_at, 'EEEE, d. MMMM y, HH:mm')} – " + format_datetime(
         event.ends_at, "HH:mm" if event.start_date == event.end_local.date() else "d. MMMM y, HH:mm"
     )
+
+
+def proposal_for(data: EventInput, *, actor, event: Event | None = None, tz: str = DEFAULT_TZ):
+    """Validate input and return what the conflict engine checks (nothing is written).
+
+    For a new event the owning department is the named one or the actor's; for an existing
+    event its own. Raises ValidationError for unusable input, like saving would.
+    """
+    if event is not None:
+        department, tz = event.department, event.timezone
+    else:
+        department = _named_department(data, actor)
+    values = _validated(data, department, tz)
+    return _proposal(values, department.id, event)

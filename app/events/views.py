@@ -10,11 +10,14 @@ from sqlalchemy.orm import lazyload
 
 from app.accounts.access import public
 from app.accounts.forms import ConfirmForm
+from app.conflicts import gate
+from app.conflicts.engine import Proposal, check
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import ics, operations, periods, policy, queries
 from app.events.forms import FIELD_ALIASES, EventForm
 from app.events.models import Event, Status
+from app.events.operations import EventInput
 from app.events.walltime import range_bounds, utc_to_local
 from app.extensions import db
 from app.form_errors import apply_errors
@@ -102,13 +105,21 @@ def _visible_or_404(event_id: int) -> Event:
 def show(event_id: int):
     """Show one event; confidential ones only as reserved to outsiders."""
     event = _visible_or_404(event_id)
+    can_edit = policy.can_edit(current_user, event)
+    conflicts = overrides = None
+    if can_edit and event.status != Status.CANCELLED:
+        conflicts = check(Proposal.from_event(event), current_user)
+    if can_edit:
+        overrides = gate.overrides_of(event.id)
     return render_template(
         "events/show.html",
         event=event,
         masked=queries.is_masked(current_user, event),
-        can_edit=policy.can_edit(current_user, event),
+        can_edit=can_edit,
         confirm=ConfirmForm(),
         when=operations.describe_when(event),
+        conflicts=conflicts,
+        overrides=overrides,
     )
 
 
@@ -126,10 +137,8 @@ def download(event_id: int):
     )
 
 
-@bp.route("/events/new", methods=["GET", "POST"], endpoint="new")
-@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"], endpoint="edit")
-def edit(event_id: int | None = None):
-    """Create or edit an event through the form."""
+def event_form(event_id: int | None) -> tuple[Event | None, EventForm]:
+    """Return the event the user may edit (None: a new one) and its form, else 403/404."""
     event = db.get_or_404(Event, event_id) if event_id else None
     if event is not None and not policy.can_edit(current_user, event):
         abort(403)
@@ -137,6 +146,15 @@ def edit(event_id: int | None = None):
         abort(403)
     form = EventForm()
     form.load_choices(current_user)
+    return event, form
+
+
+@bp.route("/events/new", methods=["GET", "POST"], endpoint="new")
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"], endpoint="edit")
+def edit(event_id: int | None = None):
+    """Create or edit an event through the form."""
+    event, form = event_form(event_id)
+    conflicts = None
     if request.method == "GET" and event is not None:
         form.fill_from(event)
     if form.validate_on_submit():
@@ -145,17 +163,33 @@ def edit(event_id: int | None = None):
             if form.publish.data
             else (event.status.value if event else Status.DRAFT.value)
         )
+        data = form.to_input(status)
         try:
-            event = _save(event, form.to_input(status))
+            event = _save(event, data)
         except ValidationError as error:
+            db.session.rollback()
             apply_errors(form, error, FIELD_ALIASES)
+            conflicts = live_conflicts(data, event)
         else:
             db.session.commit()
             flash(_("The event was saved."), "success")
             return redirect(url_for("events.show", event_id=event.id))
+    if conflicts is None and event is not None and request.method == "GET":
+        conflicts = live_conflicts(EventInput.from_event(event), event)
     return render_template(
-        "events/form.html", form=form, event=event
+        "events/form.html", form=form, event=event, conflicts=conflicts
     ), 200 if not form.errors else 422
+
+
+def live_conflicts(data: operations.EventInput, event: Event | None):
+    """Return the conflicts of form input, or None when the input cannot be checked yet."""
+    try:
+        proposal = operations.proposal_for(
+            data, actor=current_user, event=event, tz=current_app.config["TIMEZONE"]
+        )
+    except (ValidationError, PermissionDenied):
+        return None
+    return check(proposal, current_user)
 
 
 def _save(event: Event | None, data: operations.EventInput) -> Event:
@@ -179,11 +213,15 @@ def change_status(event_id: int):
     target = Status.CANCELLED if request.endpoint == "events.cancel" else Status.PUBLISHED
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    reason = request.form.get("conflict_reason", "")[: gate.REASON_MAX + 1]
     try:
-        operations.set_status(event, target, actor=current_user, now=datetime.now(UTC))
+        operations.set_status(
+            event, target, actor=current_user, now=datetime.now(UTC), conflict_reason=reason
+        )
     except PermissionDenied:
         abort(403)
     except ValidationError as error:
+        db.session.rollback()
         flash(" ".join(m for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("events.show", event_id=event.id))
     db.session.commit()

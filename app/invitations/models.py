@@ -11,7 +11,7 @@ from app.contacts.models import Contact
 from app.departments.models import Department
 from app.events.models import Event
 from app.extensions import db
-from app.sqltypes import UTCDateTime
+from app.sqltypes import UTCDateTime, string_enum
 
 
 class Answer(enum.StrEnum):
@@ -22,17 +22,6 @@ class Answer(enum.StrEnum):
     DECLINED = "declined"
     TENTATIVE = "tentative"
     WAITLISTED = "waitlisted"
-
-
-def _enum(enum_class):
-    """Return a portable string enum column type with a CHECK constraint."""
-    return db.Enum(
-        enum_class,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class Invitation(db.Model):
@@ -48,7 +37,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
-    status: Mapped[Answer] = mapped_column(_enum(Answer), default=Answer.PENDING)
+    status: Mapped[Answer] = mapped_column(string_enum(Answer), default=Answer.PENDING)
     plus_ones: Mapped[int] = mapped_column(default=0)
     comment: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")  # dietary and accessibility needs

@@ -9,6 +9,8 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, Submit
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.accounts.access import admin_required
+from app.conflicts import gate
+from app.errors import ValidationError
 from app.extensions import db
 from app.form_choices import as_choices
 from app.input_guard import MAX_COUNT
@@ -43,6 +45,27 @@ class VenueForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+def _clashes_block(venue: Venue, form: VenueForm) -> bool:
+    """Refuse exclusivity (or larger buffers) while published events there would overlap."""
+    if venue.id is None or not form.exclusive.data:
+        return False
+    clashes = gate.exclusive_clashes(
+        venue.id, form.setup_minutes.data or 0, form.teardown_minutes.data or 0
+    )
+    if not clashes:
+        return False
+    form.exclusive.errors = [
+        _(
+            "“%(first)s” and “%(second)s” overlap here (setup and teardown included); move or "
+            "cancel one of them before the venue becomes exclusive.",
+            first=a.title,
+            second=b.title,
+        )
+        for a, b in clashes
+    ]
+    return True
+
+
 @bp.get("/")
 def index():
     """List all venues with their capacity and accessibility notes."""
@@ -61,13 +84,18 @@ def edit(venue_id: int | None = None):
     form.district_id.choices = as_choices(
         [(0, _("— none —"))] + [(d.id, d.name) for d in districts]
     )
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _clashes_block(venue, form):
         form.populate_obj(venue)
         venue.district_id = form.district_id.data or None
         db.session.add(venue)
-        db.session.commit()
-        flash(_("Venue saved."), "success")
-        return redirect(url_for("venues.index"))
+        try:
+            gate.flush_guarded()
+        except ValidationError as error:  # a booking made meanwhile
+            form.exclusive.errors = list(error.errors["venue_id"])
+        else:
+            db.session.commit()
+            flash(_("Venue saved."), "success")
+            return redirect(url_for("venues.index"))
     return render_template(
         "crud/form.html", form=form, title=_("Venue"), back=url_for("venues.index")
-    )
+    ), (422 if form.errors else 200)

@@ -1,0 +1,1 @@
+"""Conflicts: venue, person, audience, holiday, blocked-date and capacity clashes."""

@@ -1,0 +1,354 @@
+"""Blocked ranges and school holidays: kept and imported by the communications team."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, format_time
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.accounts.access import comms_required
+from app.accounts.forms import ConfirmForm
+from app.conflicts import imports
+from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
+from app.errors import ValidationError
+from app.events.walltime import AmbiguousWallTime, local_to_utc, range_bounds, utc_to_local
+from app.extensions import db
+from app.form_choices import as_choices
+from app.form_errors import apply_errors
+from app.vocabularies.models import District
+
+bp = Blueprint("conflict_admin", __name__, url_prefix="/conflicts")
+SEVERITY_CHOICES = as_choices(
+    [
+        (Severity.WARNING.value, _l("Warning: staff confirm before publishing")),
+        (Severity.INFO.value, _l("Information only")),
+    ]
+)
+LIST_LIMIT = 1000
+
+
+class _RangeChoices(FlaskForm):
+    """District and severity of a blocked range, shared by the form and the import."""
+
+    district_id = SelectField(_l("District"), coerce=int, choices=[])
+    severity = RadioField(_l("Severity"), choices=SEVERITY_CHOICES, default="warning")
+
+    def load_choices(self) -> None:
+        """Offer the whole city and every district."""
+        districts = db.session.scalars(select(District).order_by(District.name)).all()
+        self.district_id.choices = as_choices(
+            [(0, _("Whole city"))] + [(d.id, d.name) for d in districts]
+        )
+
+    def district(self) -> District | None:
+        """Return the chosen district, None for the whole city."""
+        return db.session.get(District, self.district_id.data) if self.district_id.data else None
+
+
+class BlockedRangeForm(_RangeChoices):
+    """Create or edit a blocked range."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10_000)])
+    all_day = BooleanField(
+        _l("All day"), description=_l("Only the dates count; times are ignored.")
+    )
+    start_date = DateField(_l("Start date"), validators=[InputRequired()])
+    start_time = TimeField(_l("Start time"), validators=[Optional()])
+    end_date = DateField(
+        _l("End date"),
+        validators=[Optional()],
+        description=_l("All day: the last day. Leave empty for one day."),
+    )
+    end_time = TimeField(_l("End time"), validators=[Optional()])
+    submit = SubmitField(_l("Save"))
+
+    def fill_from(self, row: BlockedRange, tz: str) -> None:
+        """Set the fields from a stored range, in the city's wall time."""
+        start, end = utc_to_local(row.starts_at, tz), utc_to_local(row.ends_at, tz)
+        self.process(obj=row)
+        self.district_id.data, self.severity.data = row.district_id or 0, row.severity.value
+        self.start_date.data = start.date()
+        if row.all_day:
+            self.end_date.data = (end - timedelta(days=1)).date()
+        else:
+            self.start_time.data, self.end_date.data, self.end_time.data = (
+                start.time(),
+                end.date(),
+                end.time(),
+            )
+
+    def bounds(self, tz: str) -> tuple[datetime, datetime]:
+        """Return the UTC start and end entered; a ValidationError names the wrong field."""
+        first, last = self.start_date.data, self.end_date.data or self.start_date.data
+        if self.all_day.data:
+            if last < first:
+                message = _("The last day must not be before the first day.")
+                raise ValidationError.single("end_date", message)
+            return range_bounds(first, last + timedelta(days=1), tz)
+        instants, errors = [], {}
+        for name, day in (("start_time", first), ("end_time", last)):
+            clock = getattr(self, name).data
+            if clock is None:
+                errors[name] = [_("Enter a time, or choose all day.")]
+                continue
+            try:
+                instants.append(local_to_utc(datetime.combine(day, clock), tz))
+            except AmbiguousWallTime:
+                errors[name] = [_("This time falls into the daylight saving time change.")]
+        if errors:
+            raise ValidationError(errors)
+        if instants[1] <= instants[0]:
+            raise ValidationError.single("end_time", _("The end must be after the start."))
+        return instants[0], instants[1]
+
+    def save_to(self, row: BlockedRange, starts_at: datetime, ends_at: datetime) -> None:
+        """Copy the checked values into the range."""
+        row.title, row.note = self.title.data.strip(), (self.note.data or "").strip()
+        row.starts_at, row.ends_at, row.all_day = starts_at, ends_at, bool(self.all_day.data)
+        row.district_id = self.district_id.data or None
+        row.severity = Severity(self.severity.data)
+
+
+class BlockedImportForm(_RangeChoices):
+    """Import blocked ranges from an uploaded file or a calendar address."""
+
+    file = FileField(_l("iCalendar file (.ics)"))
+    url = StringField(
+        _l("Or the address of a calendar"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("http:// or https://; importing again updates the ranges."),
+    )
+    submit = SubmitField(_l("Import"))
+
+
+class HolidayImportForm(FlaskForm):
+    """Import school holidays from an .ics or .csv file."""
+
+    file = FileField(
+        _l("File (.ics or .csv)"),
+        validators=[FileRequired(_l("Please choose a file."))],
+        description=_l(
+            "CSV columns: Name;Beginn;Ende, dates as DD.MM.YYYY or YYYY-MM-DD, Ende being the "
+            "last day. UTF-8 or Windows-1252."
+        ),
+    )
+    region = StringField(
+        _l("Region"),
+        default="NW",
+        validators=[InputRequired(), Length(max=8)],
+        description=_l("Code of the federal state, e.g. NW for North Rhine-Westphalia."),
+    )
+    submit = SubmitField(_l("Import"))
+
+
+def _tz() -> str:
+    """Return the city's time zone."""
+    return current_app.config["TIMEZONE"]
+
+
+def _now() -> datetime:
+    """Return the current instant."""
+    return datetime.now(UTC)
+
+
+def describe(row: BlockedRange) -> str:
+    """Describe when a range is, in the city's time: days when all-day, else dates and times."""
+    if row.all_day:
+        first, last = format_date(row.starts_at), format_date(row.ends_at - timedelta(seconds=1))
+        return first if first == last else f"{first} – {last}"
+    start, end = row.starts_at, row.ends_at
+    same_day = utc_to_local(start, _tz()).date() == utc_to_local(end, _tz()).date()
+    until = (
+        format_time(end, "HH:mm") if same_day else f"{format_date(end)} {format_time(end, 'HH:mm')}"
+    )
+    return f"{format_date(start)} {format_time(start, 'HH:mm')} – {until}"
+
+
+@bp.get("/blocked")
+@comms_required
+def blocked():
+    """List blocked ranges, upcoming first; past ones only on request."""
+    show_past, now = request.args.get("past") == "1", _now()
+    upcoming = db.session.scalars(
+        select(BlockedRange)
+        .where(BlockedRange.ends_at > now)
+        .order_by(BlockedRange.starts_at)
+        .limit(LIST_LIMIT)
+    ).all()
+    is_past = BlockedRange.ends_at <= now
+    past = None
+    if show_past:
+        query = select(BlockedRange).where(is_past).order_by(BlockedRange.starts_at.desc())
+        past = db.session.scalars(query.limit(LIST_LIMIT)).all()
+    return render_template(
+        "conflicts/admin/blocked.html",
+        upcoming=upcoming,
+        past=past,
+        past_count=db.session.scalar(select(func.count()).where(is_past)),
+        describe=describe,
+    )
+
+
+@bp.route("/blocked/new", methods=["GET", "POST"], endpoint="blocked_new")
+@bp.route("/blocked/<int:range_id>/edit", methods=["GET", "POST"], endpoint="blocked_edit")
+@comms_required
+def blocked_edit(range_id: int | None = None):
+    """Create or edit a blocked range."""
+    row = db.get_or_404(BlockedRange, range_id) if range_id else None
+    form = BlockedRangeForm()
+    form.load_choices()
+    if request.method == "GET" and row is not None:
+        form.fill_from(row, _tz())
+    if form.validate_on_submit():
+        try:
+            starts_at, ends_at = form.bounds(_tz())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if row is None:
+                row = BlockedRange(created_at=_now(), created_by_id=current_user.id)
+                db.session.add(row)
+            form.save_to(row, starts_at, ends_at)
+            db.session.commit()
+            flash(_("The blocked range was saved."), "success")
+            return redirect(url_for("conflict_admin.blocked"))
+    page = render_template("conflicts/admin/blocked_form.html", form=form, row=row)
+    return page, 422 if form.errors else 200
+
+
+def _confirm_delete(row, *, title: str, detail: str, message: str, back: str):
+    """Show a confirmation page; delete the row on a confirmed POST and go back."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        db.session.delete(row)
+        db.session.commit()
+        flash(message, "success")
+        return redirect(back)
+    if request.method == "POST":
+        abort(400)
+    return render_template(
+        "conflicts/admin/confirm_delete.html", form=form, title=title, detail=detail, back=back
+    )
+
+
+@bp.route("/blocked/<int:range_id>/delete", methods=["GET", "POST"])
+@comms_required
+def blocked_delete(range_id: int):
+    """Ask for confirmation, then delete a blocked range."""
+    row = db.get_or_404(BlockedRange, range_id)
+    return _confirm_delete(
+        row,
+        title=row.title,
+        detail=describe(row),
+        message=_("The blocked range was deleted."),
+        back=url_for("conflict_admin.blocked"),
+    )
+
+
+def _import_blocked(form: BlockedImportForm) -> imports.ImportResult:
+    """Read the upload or fetch the address and import it with the chosen district and severity."""
+    url = (form.url.data or "").strip()
+    if form.file.data is None and not url:
+        raise ValidationError.single("file", _("Choose a file or enter an address."))
+    if form.file.data is not None and url:
+        raise ValidationError.single("url", _("Choose either a file or an address, not both."))
+    if url:
+        data, source = imports.fetch_ics(url), url
+    else:
+        data = form.file.data.read(imports.MAX_BYTES + 1)
+        source = form.file.data.filename or "upload.ics"
+    return imports.import_blocked_ics(
+        data,
+        source=source,
+        district=form.district(),
+        severity=Severity(form.severity.data),
+        actor=current_user,
+        now=_now(),
+        tz=_tz(),
+    )
+
+
+@bp.route("/blocked/import", methods=["GET", "POST"])
+@comms_required
+def blocked_import():
+    """Import blocked ranges from an .ics file or address and show what happened."""
+    form = BlockedImportForm()
+    form.load_choices()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = _import_blocked(form)
+        except ValidationError as error:
+            apply_errors(form, error, {"file": "url"} if (form.url.data or "").strip() else None)
+        else:
+            db.session.commit()
+    page = render_template("conflicts/admin/blocked_import.html", form=form, result=result)
+    return page, 422 if form.errors else 200
+
+
+@bp.get("/school-holidays")
+@comms_required
+def holidays():
+    """List school holidays from this year on; earlier ones only on request."""
+    show_past = request.args.get("past") == "1"
+    query = select(SchoolHoliday).order_by(SchoolHoliday.first_day, SchoolHoliday.region)
+    if not show_past:
+        query = query.where(SchoolHoliday.last_day >= date(_now().year, 1, 1))
+    rows = db.session.scalars(query.limit(LIST_LIMIT)).all()
+    return render_template("conflicts/admin/holidays.html", holidays=rows, show_past=show_past)
+
+
+@bp.route("/school-holidays/import", methods=["GET", "POST"])
+@comms_required
+def holidays_import():
+    """Import school holidays; a file with any wrong row changes nothing."""
+    form = HolidayImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(imports.MAX_BYTES + 1)
+        try:
+            result = imports.import_school_holidays(data, region=form.region.data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            message = _(
+                "Import finished: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.",
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+            )
+            flash(message, "success")
+            return redirect(url_for("conflict_admin.holidays"))
+    page = render_template("conflicts/admin/holidays_import.html", form=form)
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/school-holidays/<int:holiday_id>/delete", methods=["GET", "POST"])
+@comms_required
+def holiday_delete(holiday_id: int):
+    """Ask for confirmation, then delete a school holiday."""
+    row = db.get_or_404(SchoolHoliday, holiday_id)
+    return _confirm_delete(
+        row,
+        title=f"{row.name} ({row.region})",
+        detail=f"{format_date(row.first_day)} – {format_date(row.last_day)}",
+        message=_("The school holiday was deleted."),
+        back=url_for("conflict_admin.holidays"),
+    )

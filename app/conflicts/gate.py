@@ -1,0 +1,127 @@
+"""Publishing is checked against conflicts: hard ones block, warnings need a reason.
+
+Runs inside the transaction that publishes. On SQLite the check first takes the database's
+write lock, so no other writer can book the venue between the check and the commit; on
+PostgreSQL the exclusion constraint on (venue, occupied range) is the last line, and a race
+lost there is reported as the same friendly error.
+"""
+
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.conflicts.engine import Conflict, Proposal, check
+from app.conflicts.models import PublishOverride, Severity
+from app.errors import ValidationError
+from app.events.models import CalendarVersion, Event, Status
+from app.extensions import db
+
+EXCLUSION = "excl_events_exclusive_venue"
+REASON_MAX = 2000
+
+
+def _lock_for_check() -> None:
+    """On SQLite, take the write lock now so that check and write are one unit."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(CalendarVersion)
+            .where(CalendarVersion.id == 1)
+            .values(version=CalendarVersion.version)
+        )
+
+
+def clear_for_publishing(proposal: Proposal, reason: str, actor) -> list[Conflict]:
+    """Return the warnings to record, or raise ValidationError for hard conflicts / no reason."""
+    _lock_for_check()
+    conflicts = check(proposal, actor)
+    hard = [c for c in conflicts if c.severity == Severity.HARD]
+    if hard:
+        raise ValidationError(
+            {"venue_id": [_("Cannot publish: %(reason)s", reason=c.message) for c in hard]}
+        )
+    warnings = [c for c in conflicts if c.severity == Severity.WARNING]
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationError.single(
+            "conflict_reason", _("At most %(n)d characters.", n=REASON_MAX)
+        )
+    if warnings and not reason:
+        raise ValidationError.single(
+            "conflict_reason",
+            _(
+                "This event has %(n)d warning(s). Please give a reason for publishing it "
+                "anyway; the communications team will see it.",
+                n=len(warnings),
+            ),
+        )
+    return warnings
+
+
+def record_override(event: Event, warnings: list[Conflict], reason: str, actor, now) -> None:
+    """Store the reason given for publishing despite warnings."""
+    if not warnings:
+        return
+    db.session.add(
+        PublishOverride(
+            event=event,
+            reason=reason.strip(),
+            warnings="\n".join(c.message for c in warnings),
+            created_at=now,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+    )
+
+
+def flush_guarded() -> None:
+    """Flush; a lost race for an exclusive venue becomes a validation error on venue_id."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if EXCLUSION not in str(error.orig):
+            raise
+        db.session.rollback()
+        raise ValidationError.single(
+            "venue_id",
+            _(
+                "The venue was booked by another published event a moment ago. Please choose "
+                "another time or venue."
+            ),
+        ) from error
+
+
+def overrides_of(event_id: int) -> list[PublishOverride]:
+    """Return the reasons given for publishing an event despite warnings, newest first."""
+    return list(
+        db.session.scalars(
+            db.select(PublishOverride)
+            .where(PublishOverride.event_id == event_id)
+            .order_by(PublishOverride.created_at.desc(), PublishOverride.id.desc())
+        )
+    )
+
+
+def exclusive_clashes(venue_id: int, setup: int, teardown: int, limit: int = 3) -> list:
+    """Return up to `limit` pairs of published events that would overlap at an exclusive venue.
+
+    Used before a venue becomes exclusive or its buffers grow (rare admin edits): one ordered
+    query over the venue's published events and a sweep.
+    """
+    pad_before, pad_after = timedelta(minutes=setup), timedelta(minutes=teardown)
+    rows = db.session.execute(
+        select(Event.id, Event.title, Event.starts_at, Event.ends_at)
+        .where(Event.venue_id == venue_id, Event.status == Status.PUBLISHED)
+        .order_by(Event.starts_at, Event.id)
+    ).all()
+    clashes, latest = [], None
+    for row in rows:
+        start = row.starts_at - pad_before
+        if latest is not None and start < latest[1]:
+            clashes.append((latest[0], row))
+            if len(clashes) >= limit:
+                break
+        end = row.ends_at + pad_after
+        if latest is None or end > latest[1]:
+            latest = (row, end)
+    return clashes

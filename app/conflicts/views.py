@@ -1,0 +1,217 @@
+"""The communications team's conflict view and the live check of the event form."""
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from app.accounts.access import comms_required
+from app.conflicts import density as density_mod
+from app.conflicts import engine, listing
+from app.conflicts.models import PublishOverride, ReviewStatus, Severity
+from app.departments.models import Department
+from app.events.models import Status
+from app.events.views import event_form, live_conflicts
+from app.events.walltime import utc_to_local
+from app.extensions import db
+
+bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
+
+DEFAULT_WEEKS = 8
+MAX_DAYS = 366
+
+
+class ReviewForm(FlaskForm):
+    """Acknowledge or resolve one conflict with a note."""
+
+    key = HiddenField(validators=[InputRequired(), Length(max=200)])
+    day = HiddenField(validators=[InputRequired(), Length(max=10)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    acknowledge = SubmitField(_l("Acknowledge"))
+    resolve = SubmitField(_l("Resolved"))
+
+
+def _today() -> date:
+    return utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class ListFilter:
+    """The filters of the conflict view, read from the query string with safe defaults."""
+
+    STATES = ("unresolved", "open", "acknowledged", "resolved", "all")
+
+    def __init__(self, args):
+        today = _today()
+        self.errors: dict[str, str] = {}
+        self.first = _parse_day(args.get("from")) or today
+        self.last = _parse_day(args.get("to")) or self.first + timedelta(
+            weeks=DEFAULT_WEEKS
+        ) - timedelta(days=1)
+        if args.get("from") and _parse_day(args.get("from")) is None:
+            self.errors["from"] = _("Enter a date as YYYY-MM-DD.")
+        if args.get("to") and _parse_day(args.get("to")) is None:
+            self.errors["to"] = _("Enter a date as YYYY-MM-DD.")
+        if self.last < self.first:
+            self.errors["to"] = _("The end must not be before the start.")
+            self.last = self.first
+        if (self.last - self.first).days >= MAX_DAYS:
+            self.errors["to"] = _("At most %(n)d days at once.", n=MAX_DAYS)
+            self.last = self.first + timedelta(days=MAX_DAYS - 1)
+        self.kinds = {k for k in args.getlist("kind") if k in engine.KINDS}
+        self.severities = {s for s in args.getlist("severity") if s in {v.value for v in Severity}}
+        self.department = args.get("department") or ""
+        state = args.get("state") or "unresolved"
+        self.state = state if state in self.STATES else "unresolved"
+
+    def keeps(self, item: listing.Listed) -> bool:
+        """Return True if the item's review state passes the state filter."""
+        if self.state == "all":
+            return True
+        if self.state == "unresolved":
+            return item.state != "resolved"
+        return item.state == self.state
+
+
+def _department_id(code: str) -> int | None:
+    if not code:
+        return None
+    return db.session.scalar(select(Department.id).filter_by(code=code)) or -1
+
+
+def list_conflicts(viewer, flt: ListFilter) -> list[listing.Listed]:
+    """Return the listed conflicts for a filter (shared by the page and the API)."""
+    items = listing.conflicts_between(
+        viewer,
+        flt.first,
+        flt.last,
+        kinds=flt.kinds or None,
+        severities=flt.severities or None,
+        department_id=_department_id(flt.department),
+    )
+    return [item for item in items if flt.keeps(item)]
+
+
+@bp.get("/")
+@comms_required
+def index():
+    """Show every conflict in a date range, grouped by day, with the density overview."""
+    flt = ListFilter(request.args)
+    items = list_conflicts(current_user, flt)
+    days = [(day, list(group)) for day, group in groupby(items, key=lambda i: i.conflict.day)]
+    event_ids = {i for item in items for i in item.conflict.event_ids}
+    overrides: dict[int, list[PublishOverride]] = {}
+    for start in range(0, len(event_ids), 500):
+        chunk = sorted(event_ids)[start : start + 500]
+        for record in db.session.scalars(
+            select(PublishOverride)
+            .where(PublishOverride.event_id.in_(chunk))
+            .order_by(PublishOverride.created_at.desc())
+        ):
+            overrides.setdefault(record.event_id, []).append(record)
+    dept_id = _department_id(flt.department)
+    grid = density_mod.density(flt.first, flt.last, department_id=dept_id)
+    return render_template(
+        "conflicts/index.html",
+        flt=flt,
+        days=days,
+        total=len(items),
+        counts=Counter(item.conflict.severity.value for item in items),
+        overrides=overrides,
+        departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+        kinds=engine.KINDS,
+        grid=grid,
+        svg_url=url_for("conflicts.density_svg", **request.args.to_dict(flat=False)),
+        review_form=ReviewForm,
+    ), (422 if flt.errors else 200)
+
+
+@bp.get("/density.svg")
+@comms_required
+def density_svg():
+    """Return the heatmap picture of the density overview."""
+    flt = ListFilter(request.args)
+    grid = density_mod.density(flt.first, flt.last, department_id=_department_id(flt.department))
+    return current_app.response_class(
+        density_mod.heatmap_svg(grid),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=60"},
+    )
+
+
+def _safe_next(value: str | None) -> str:
+    """Return a local path to go back to (never another site)."""
+    if value and value.startswith("/conflicts") and "//" not in value and "\\" not in value:
+        return value
+    return url_for("conflicts.index")
+
+
+@bp.post("/review")
+@comms_required
+def review():
+    """Acknowledge or resolve a conflict with a note."""
+    form = ReviewForm()
+    back = _safe_next(request.form.get("next"))
+    day = _parse_day(form.day.data)
+    if not form.validate_on_submit() or day is None:
+        flash(_("The review could not be saved: the form was incomplete."), "error")
+        return redirect(back)
+    found = [
+        item
+        for item in listing.conflicts_between(current_user, day, day)
+        if item.conflict.key == form.key.data
+    ]
+    if not found:
+        flash(_("This conflict no longer exists."), "info")
+        return redirect(back)
+    status = ReviewStatus.RESOLVED if form.resolve.data else ReviewStatus.ACKNOWLEDGED
+    if status == ReviewStatus.RESOLVED and not (form.note.data or "").strip():
+        flash(_("Please add a note saying how the conflict was resolved."), "error")
+        return redirect(back)
+    listing.review(
+        found[0], status, form.note.data or "", actor=current_user, now=datetime.now(UTC)
+    )
+    db.session.commit()
+    flash(
+        _("The conflict was marked as resolved.")
+        if status == ReviewStatus.RESOLVED
+        else _("The conflict was acknowledged."),
+        "success",
+    )
+    return redirect(back)
+
+
+@bp.post("/check", endpoint="check_form")
+@bp.post("/check/<int:event_id>", endpoint="check_form")
+def check_form(event_id: int | None = None):
+    """Return the conflict panel for the event form's current values (htmx)."""
+    event, form = event_form(event_id)
+    conflicts = None
+    if form.validate_on_submit():
+        status = event.status.value if event is not None else Status.DRAFT.value
+        conflicts = live_conflicts(form.to_input(status), event)
+    return render_template(
+        "conflicts/_panel.html", conflicts=conflicts, own_id=event.id if event else None
+    )
