@@ -2,9 +2,8 @@
 
 from collections import defaultdict
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Select, String, any_, bindparam, cast, select
+from sqlalchemy import DateTime, Integer, Select, String, any_, bindparam, cast, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.departments.models import Department
@@ -12,6 +11,11 @@ from app.events.ics import RESERVED_DE
 from app.events.models import Event, Visibility, event_audiences, event_cohosts
 from app.vocabularies.models import Audience, Category
 
+CONFIDENTIAL = Visibility.CONFIDENTIAL.value
+
+# The order is the unpacking order in _one. Enums come as their stored strings and the UTC
+# instants of start and end without the UTC type's processing (only their offset is used):
+# per-value conversions add up on 2,000 rows.
 COLUMNS = (
     Event.id,
     Event.uid,
@@ -21,10 +25,12 @@ COLUMNS = (
     Event.start_local,
     Event.end_local,
     Event.timezone,
+    type_coerce(Event.starts_at, DateTime(timezone=True)).label("starts_at"),
+    type_coerce(Event.ends_at, DateTime(timezone=True)).label("ends_at"),
     Event.venue_id,
     Event.location,
-    Event.visibility,
-    Event.status,
+    type_coerce(Event.visibility, String).label("visibility"),
+    type_coerce(Event.status, String).label("status"),
     Event.capacity,
     Event.max_plus_ones,
     Event.rsvp_deadline,
@@ -63,68 +69,98 @@ def _codes(session, ids: list[int], table, column, model) -> dict[int, list[str]
         .where(matches)
         .order_by(table.c.event_id, model.code)
     )
-    for event_id, code in session.execute(stmt):
+    for event_id, code in session.connection().execute(stmt).all():  # fetchall: one call
         result[event_id].append(code)
     return result
 
 
-def _iso(wall, tz: str) -> str:
-    """Return a wall time as ISO 8601 with its UTC offset."""
-    return wall.replace(tzinfo=ZoneInfo(tz)).isoformat()
+_OFFSETS: dict[timedelta, str] = {}
+
+
+def _iso(wall, instant) -> str:
+    """Return a wall time as ISO 8601 with its UTC offset (taken from the stored UTC instant)."""
+    delta = wall - instant.replace(tzinfo=None)
+    offset = _OFFSETS.get(delta)
+    if offset is None:
+        minutes = int(delta.total_seconds()) // 60
+        sign = "+" if minutes >= 0 else "-"
+        offset = _OFFSETS[delta] = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return wall.isoformat() + offset
 
 
 def events_json(session, rows, user) -> list[dict]:
     """Serialise event rows; confidential ones the user may not see show only time and venue."""
-    ids = [row.id for row in rows]
+    ids = [row[0] for row in rows]
     audiences = _codes(session, ids, event_audiences, event_audiences.c.audience_id, Audience)
     co_hosts = _codes(session, ids, event_cohosts, event_cohosts.c.department_id, Department)
     own = user.department.code if user.department else None
+    sees_all = user.sees_everything
     return [
         _one(
             row,
-            audiences.get(row.id, []),
-            co_hosts.get(row.id, []),
-            masked=row.visibility == Visibility.CONFIDENTIAL
-            and not user.sees_everything
-            and own != row.department_code
-            and own not in co_hosts.get(row.id, []),
+            audiences.get(row[0], []),
+            co_hosts.get(row[0], []),
+            masked=row[12] == CONFIDENTIAL
+            and not sees_all
+            and own != row[19]
+            and own not in co_hosts.get(row[0], []),
         )
         for row in rows
     ]
 
 
 def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
-    """Serialise one row (read through its mapping: attribute access costs on 2,000 rows)."""
-    m = row._mapping
-    tz = m["timezone"]
-    if m["all_day"]:
-        starts = m["start_local"].date().isoformat()
-        ends = (m["end_local"] - timedelta(days=1)).date().isoformat()
+    """Serialise one row (unpacked by position: attribute or mapping access costs on 2,000)."""
+    (
+        event_id,
+        uid,
+        title,
+        description,
+        all_day,
+        start_local,
+        end_local,
+        tz,
+        starts_at,
+        ends_at,
+        venue_id,
+        location,
+        visibility,
+        status,
+        capacity,
+        max_plus_ones,
+        deadline,
+        sequence,
+        updated_at,
+        department_code,
+        category_code,
+    ) = row
+    if all_day:
+        starts = start_local.date().isoformat()
+        ends = (end_local - timedelta(days=1)).date().isoformat()
     else:
-        starts, ends = _iso(m["start_local"], tz), _iso(m["end_local"], tz)
-    deadline = m["rsvp_deadline"]
+        starts, ends = _iso(start_local, starts_at), _iso(end_local, ends_at)
     data = {
-        "id": m["id"],
-        "uid": m["uid"],
-        "title": m["title"],
-        "description": m["description"],
-        "all_day": m["all_day"],
+        "id": event_id,
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "all_day": all_day,
         "starts_at": starts,
         "ends_at": ends,
         "timezone": tz,
-        "venue_id": m["venue_id"],
-        "location": m["location"],
-        "department": m["department_code"],
+        "venue_id": venue_id,
+        "location": location,
+        "department": department_code,
         "co_hosts": co_hosts,
         "audiences": audiences,
-        "category": m["category_code"],
-        "visibility": m["visibility"].value,
-        "status": m["status"].value,
-        "capacity": m["capacity"],
-        "max_plus_ones": m["max_plus_ones"],
+        "category": category_code,
+        "visibility": visibility,
+        "status": status,
+        "capacity": capacity,
+        "max_plus_ones": max_plus_ones,
         "rsvp_deadline": deadline.isoformat() if deadline else None,
-        "sequence": m["sequence"],
-        "updated_at": m["updated_at"].isoformat(),
+        "sequence": sequence,
+        "updated_at": updated_at.isoformat(),
         "reserved": masked,
     }
     if masked:

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+import orjson
 from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 
@@ -146,21 +147,27 @@ def list_events():
     if end is not None:
         query = query.where(Event.starts_at < end)
     query = rows_query(query).order_by(Event.starts_at, Event.id)
-    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
+    # Core execution: plain rows, without the ORM's loading machinery (2,000 rows a month).
+    rows = (
+        db.session.connection()
+        .execute(query.limit(per_page + 1).offset((page - 1) * per_page))
+        .all()
+    )
     more = len(rows) > per_page
     rows = rows[:per_page]
     following = None
     if more:
         args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
         following = url_for("api.list_events", _external=False, **args)
-    return jsonify(
-        {
-            "items": events_json(db.session, rows, g.api_user),
-            "page": page,
-            "per_page": per_page,
-            "next": following,
-        }
-    )
+    payload = {
+        "items": events_json(db.session, rows, g.api_user),
+        "page": page,
+        "per_page": per_page,
+        "next": following,
+    }
+    # orjson, keys in their natural order: a month can be 2,000 items, and the standard
+    # library's encoder (sorting keys, as jsonify does) takes longer than the database.
+    return current_app.response_class(orjson.dumps(payload), mimetype="application/json")
 
 
 def _input_from(body: EventFields, base: operations.EventInput) -> operations.EventInput:

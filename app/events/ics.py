@@ -133,12 +133,18 @@ def calendar_header(name: str, method: str = "PUBLISH") -> Calendar:
     return cal
 
 
-def assemble(header: Calendar, tzids: Iterable[str], vevents: Iterable[bytes]) -> bytes:
+@lru_cache(maxsize=1024)
+def header_bytes(name: str) -> bytes:
+    """Return the serialised header of a PUBLISH calendar (titles repeat: downloads, feeds)."""
+    return calendar_header(name).to_ical()
+
+
+def assemble(header: Calendar | bytes, tzids: Iterable[str], vevents: Iterable[bytes]) -> bytes:
     """Join a calendar header, its VTIMEZONEs and already serialised VEVENTs into one object.
 
     Each part is written by icalendar; joining whole components is what Calendar.to_ical does.
     """
-    head = header.to_ical()
+    head = header if isinstance(header, bytes) else header.to_ical()
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
     parts = [head[: -len(end)]]
@@ -150,7 +156,6 @@ def assemble(header: Calendar, tzids: Iterable[str], vevents: Iterable[bytes]) -
 
 def single_event_ics(event: Event, *, masked: bool, url: str | None) -> bytes:
     """Return a PUBLISH calendar with one event, for "add to calendar" downloads."""
-    cal = calendar_header(event.title if not masked else RESERVED_DE)
-    data = build_vevent(event, masked=masked, url=url, dtstamp=event.updated_at).to_ical()
+    vevent = build_vevent(event, masked=masked, url=url, dtstamp=event.updated_at).to_ical()
     tzids = [] if event.all_day else [event.timezone]
-    return assemble(cal, tzids, [data])
+    return assemble(header_bytes(event.title if not masked else RESERVED_DE), tzids, [vevent])
