@@ -52,6 +52,8 @@ class Config:
     # "info", "warning" or "off"; and audience codes that never clash (comma-separated).
     CONFLICT_AUDIENCE_SEVERITY = os.environ.get("CONFLICT_AUDIENCE_SEVERITY", "info")
     CONFLICT_AUDIENCE_IGNORE = os.environ.get("CONFLICT_AUDIENCE_IGNORE", "")
+    # Blocked ranges may be imported from a URL; addresses in the own network only when set.
+    IMPORT_ALLOW_PRIVATE_ADDRESSES = _bool("IMPORT_ALLOW_PRIVATE_ADDRESSES")
 
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = TIMEZONE
@@ -88,5 +90,6 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False  # the rate-limit test turns it on
     BASE_URL = "http://stadtkalender.test"
+    IMPORT_ALLOW_PRIVATE_ADDRESSES = True  # the import tests serve calendars from 127.0.0.1
     MAIL_DOMAIN = "stadt.test"
     MAIL_DEFAULT_SENDER = "Stadtkalender <noreply@stadt.test>"

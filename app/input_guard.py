@@ -7,6 +7,8 @@ from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer; a larger value must be "not found", not an error
 MAX_COUNT = 1_000_000  # capacities and similar counts
+# Dates outside these years are refused: date arithmetic near year 1 or 9999 overflows.
+MIN_YEAR, MAX_YEAR = 1900, 2199
 _ID = re.compile(r"[0-9]{1,10}")
 
 
@@ -24,6 +26,17 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def parse_day(value: str | None):
+    """Return an ISO date (YYYY-MM-DD) within MIN_YEAR..MAX_YEAR, or None."""
+    from datetime import date
+
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return day if day is not None and MIN_YEAR <= day.year <= MAX_YEAR else None
 
 
 def has_nul(value) -> bool:

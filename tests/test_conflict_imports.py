@@ -114,6 +114,13 @@ def test_reimport_updates_without_duplicates(app):
     assert len(ranges()) == 2
 
 
+def test_the_same_uid_from_another_source_is_another_range(app):
+    run_import(ics(STADTFEST), source="https://stadt.example/feste.ics")
+    result = run_import(ics(STADTFEST), source="https://bezirk.example/feste.ics")
+    db.session.commit()
+    assert result.created == 1 and len(ranges()) == 2
+
+
 def test_events_without_uid_get_a_stable_derived_uid(app):
     no_uid = "SUMMARY:Weihnachtsmarkt\nDTSTART;VALUE=DATE:20261120\nDTEND;VALUE=DATE:20261224"
     run_import(ics(no_uid))
@@ -194,7 +201,20 @@ def web():
 def test_fetch_ics_downloads_from_a_web_server(web):
     routes, base = web
     routes["/cal.ics"] = (200, {"Content-Type": "text/calendar"}, ics(STADTFEST))
-    assert fetch_ics(f"{base}/cal.ics") == ics(STADTFEST)
+    assert fetch_ics(f"{base}/cal.ics", allow_private=True) == ics(STADTFEST)
+
+
+def test_addresses_in_the_own_network_are_refused_unless_allowed(web):
+    routes, base = web
+    routes["/cal.ics"] = (200, {"Content-Type": "text/calendar"}, ics(STADTFEST))
+    routes["/away"] = (302, {"Location": f"{base}/cal.ics"}, b"")
+    for url in (f"{base}/cal.ics", "http://localhost:9/cal.ics", "http://169.254.169.254/"):
+        with pytest.raises(ValidationError) as caught:
+            fetch_ics(url, allow_private=False)
+        assert (
+            "eigenen Netz" in caught.value.errors["url"][0]
+            or "own network" in (caught.value.errors["url"][0])
+        ), url
 
 
 def test_fetch_ics_reports_http_errors_size_and_unreachable_servers(web):
@@ -209,7 +229,7 @@ def test_fetch_ics_reports_http_errors_size_and_unreachable_servers(web):
     ]
     for url, options, message in cases:
         with pytest.raises(ValidationError) as caught:
-            fetch_ics(url, **options)
+            fetch_ics(url, allow_private=True, **options)
         assert message in caught.value.errors["url"][0], url
 
 

@@ -1,6 +1,6 @@
 """Conflicts in the event form, on the event page, in the comms view and in the API."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -160,6 +160,7 @@ def test_comms_view_lists_reviews_and_filters(app, browser):
     assert "Sitzung des Rates" not in only_holidays
     bad = browser.get("/conflicts/?from=2027-02-10&to=2027-02-01")
     assert bad.status_code == 422
+    assert browser.get("/conflicts/?from=9999-12-31").status_code == 422
     svg = browser.get(url.replace("/conflicts/", "/conflicts/density.svg"))
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data and b"Ratssaal" not in svg.data
     # An off-site "next" is ignored.
@@ -259,3 +260,38 @@ def test_api_check_and_list(client):
         == []
     )
     assert date.fromisoformat(listed.json["from"]) == date(2027, 2, 1)
+
+
+def test_staff_see_their_conflicts_without_comms_notes_or_hidden_events(client):
+    owner, staff, hall, other = _clash()
+    make_event(
+        staff,
+        title="Empfang",
+        status="published",
+        venue_id=hall.id,
+        start=datetime(2027, 2, 3, 18),
+        conflict_reason="geteilt",
+    )
+    hidden = make_event(owner, title="Entwurf", start=datetime(2027, 5, 6, 10))  # holiday
+    own = make_event(staff, title="Feiertag", start=datetime(2027, 5, 6, 18))
+    comms = make_user(Role.COMMS, department=None)
+    db.session.add(
+        ConflictReview(
+            key=f"venue:{other.id}:{other.id + 1}",
+            fingerprint="x",
+            status=ReviewStatus.RESOLVED,
+            note="interne Notiz",
+            reviewed_at=datetime(2026, 11, 1, tzinfo=UTC),
+            reviewed_by=comms,
+        )
+    )
+    headers = {"Authorization": f"Bearer {make_token(staff)}"}
+    db.session.commit()
+    body = client.get("/api/v1/conflicts?from=2027-02-01&to=2027-05-31", headers=headers).json
+    assert all("review_note" not in c for c in body["conflicts"])
+    (holiday,) = [c for c in body["conflicts"] if c["kind"] == "holiday"]
+    assert holiday["event_ids"] == [own.id] and hidden.id not in holiday["event_ids"]
+    bad = client.get("/api/v1/conflicts?from=9999-12-01&to=9999-12-02", headers=headers)
+    assert bad.status_code == 422 and "from" in bad.json["errors"]
+    browser_bad = client.get("/conflicts/?from=9999-12-31")
+    assert browser_bad.status_code in (302, 401)  # not logged in: the login wall, never a 500

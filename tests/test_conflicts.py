@@ -512,3 +512,97 @@ def test_acknowledged_conflicts_stay_acknowledged_until_an_event_moves(app):
     db.session.commit()
     item = venue_item()
     assert (item.state, item.stale, item.review.note) == ("open", True, "Abgestimmt")
+
+
+def test_guests_of_a_hidden_event_stay_hidden(app):
+    owner, outsider = make_user(), make_user()
+    vip = make_contact(vip=True, last_name="Oberbürgermeisterin")
+    secret = _published(
+        outsider, title="Geheim", visibility="confidential", start=datetime(2027, 2, 3, 18)
+    )
+    mine = _published(owner, title="Mein Empfang", start=datetime(2027, 2, 3, 19))
+    invite(secret, [vip], actor=outsider, now=NOW, secret_key=KEY)
+    invite(mine, [vip], actor=owner, now=NOW, secret_key=KEY)
+    db.session.execute(
+        Invitation.__table__.update()
+        .where(Invitation.event_id == secret.id)
+        .values(status=Answer.ACCEPTED.value)
+    )
+    (hit,) = _kinds(_check(mine, owner), "person")
+    assert hit.severity == Severity.WARNING and hit.details["guests"] == 1
+    assert "Oberbürgermeisterin" not in hit.message and "Geheim" not in hit.message
+    assert "contact_ids" not in hit.details and "accepted" not in hit.details
+    (listed,) = [
+        i
+        for i in listing.conflicts_between(owner, date(2027, 2, 1), date(2027, 2, 28))
+        if i.conflict.kind == "person"
+    ]
+    assert "Oberbürgermeisterin" not in listed.conflict.message
+    assert "contact_ids" not in listed.conflict.details
+
+
+def test_a_waived_double_booking_stays_editable_until_it_moves(app, database_url):
+    staff = make_user()
+    hall = make_venue()
+    first = _published(staff, title="Erste", venue_id=hall.id, start=datetime(2027, 2, 3, 18))
+    second = _published(staff, title="Zweite", venue_id=hall.id, start=datetime(2027, 2, 3, 19))
+    db.session.commit()
+    # What migration 0004 leaves behind for bookings made before exclusivity was enforced.
+    db.session.execute(
+        type(hall).__table__.update().where(type(hall).id == hall.id).values(exclusive=True)
+    )
+    db.session.execute(
+        Event.__table__.update().where(Event.id == first.id).values(venue_exclusive=True)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    second = db.session.get(Event, second.id)
+    update_event(
+        second, EventInput.from_event(second).replace(title="Zweite, neu"), actor=staff, now=NOW
+    )
+    db.session.commit()
+    assert db.session.get(Event, second.id).venue_exclusive is False
+    moved = EventInput.from_event(second).replace(
+        start=datetime(2027, 2, 3, 18, 30), end=datetime(2027, 2, 3, 20), conflict_reason="x"
+    )
+    with pytest.raises(ValidationError) as error:
+        update_event(second, moved, actor=staff, now=NOW)
+    assert "venue_id" in error.value.errors
+
+
+def test_school_holiday_reviews_do_not_depend_on_the_window(app):
+    staff = make_user()
+    comms = make_user(Role.COMMS, department=None)
+    db.session.add(
+        SchoolHoliday(name="Osterferien", first_day=date(2027, 3, 22), last_day=date(2027, 4, 3))
+    )
+    make_event(staff, start=datetime(2027, 3, 24, 18))
+    make_event(staff, start=datetime(2027, 4, 1, 18))
+
+    def school(first, last):
+        (item,) = [
+            i
+            for i in listing.conflicts_between(comms, first, last)
+            if i.conflict.key.startswith("school:")
+        ]
+        return item
+
+    listing.review(
+        school(date(2027, 3, 15), date(2027, 3, 25)),
+        ReviewStatus.ACKNOWLEDGED,
+        "ok",
+        actor=comms,
+        now=NOW,
+    )
+    db.session.commit()
+    assert school(date(2027, 3, 1), date(2027, 4, 30)).state == "acknowledged"
+    assert school(date(2027, 3, 30), date(2027, 4, 2)).state == "acknowledged"
+
+
+def test_dates_outside_1900_to_2199_are_refused(app):
+    staff = make_user()
+    hall = make_venue(teardown_minutes=60)
+    for start in (datetime(9999, 12, 31, 23, 0), datetime(1, 1, 1, 10, 0)):
+        with pytest.raises(ValidationError) as error:
+            _probe(staff, start, start.replace(minute=30), venue_id=hall.id)
+        assert "starts_at" in error.value.errors

@@ -14,6 +14,7 @@ from app.errors import ValidationError
 from app.events import operations, policy
 from app.events.walltime import utc_to_local
 from app.extensions import db
+from app.input_guard import MAX_YEAR, MIN_YEAR, parse_day
 
 MAX_DAYS = 366
 
@@ -36,28 +37,45 @@ def check_conflicts():
     data = _input_from(body, base)
     if data.end is None and data.all_day:
         data = data.replace(end=data.start)
+    data = data.replace(title=data.title or "–")  # the title plays no part in conflicts
     proposal = operations.proposal_for(
         data, actor=g.api_user, event=event, tz=current_app.config["TIMEZONE"]
     )
     return jsonify({"conflicts": [c.as_json() for c in engine.check(proposal, g.api_user)]})
 
 
-def _day(name: str, default: date) -> date:
+def _day(name: str) -> date | None:
     value = request.args.get(name)
     if not value:
-        return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError.single(name, f"Not an ISO 8601 date: {value!r}.") from None
+        return None
+    day = parse_day(value)
+    if day is None:
+        raise ValidationError.single(
+            name, f"Not an ISO 8601 date between {MIN_YEAR} and {MAX_YEAR}: {value!r}."
+        )
+    return day
+
+
+def _listed_json(item: listing.Listed, viewer) -> dict:
+    """Return one listed conflict; staff see only events they may see, and no comms notes."""
+    data = item.conflict.as_json() | {
+        "key": item.conflict.key,
+        "date": item.conflict.day.isoformat(),
+        "state": item.state,
+    }
+    if viewer.sees_everything:
+        data["review_note"] = item.review.note if item.review else None
+    else:
+        data["event_ids"] = [e.id for e in item.events if policy.can_view(viewer, e)]
+    return data
 
 
 @bp.get("/conflicts")
 def list_conflicts():
     """Return the conflicts between two days with their review state."""
     today = utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
-    first = _day("from", today)
-    last = _day("to", first + timedelta(weeks=8) - timedelta(days=1))
+    first = _day("from") or today
+    last = _day("to") or first + timedelta(weeks=8) - timedelta(days=1)
     if last < first:
         raise ValidationError.single("to", "Must not be before from.")
     if (last - first).days >= MAX_DAYS:
@@ -87,15 +105,6 @@ def list_conflicts():
         {
             "from": first.isoformat(),
             "to": last.isoformat(),
-            "conflicts": [
-                item.conflict.as_json()
-                | {
-                    "key": item.conflict.key,
-                    "date": item.conflict.day.isoformat(),
-                    "state": item.state,
-                    "review_note": item.review.note if item.review else None,
-                }
-                for item in items
-            ],
+            "conflicts": [_listed_json(item, g.api_user) for item in items],
         }
     )

@@ -63,6 +63,7 @@ from app.venues.models import Venue
 from app.vocabularies.models import Audience
 
 KINDS = ("venue", "person", "audience", "holiday", "blocked", "capacity")
+SCHOOL_REGION = "NW"  # North Rhine-Westphalia: the school holidays that count
 EVENING = time(17, 0)  # an event touching 17:00-24:00 local takes place "in the evening"
 SEVERITY_RANK = {Severity.HARD: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -79,6 +80,11 @@ class Conflict:
     day: date
     details: dict = field(default_factory=dict)
     fingerprint: str = ""
+    # What, besides the events' SEQUENCE, a review depends on (the same for every viewer).
+    basis: str = ""
+    # True when the conflict is about a range (school holidays, a blocked range), not about
+    # the events in the window viewed: its review must not depend on which events are shown.
+    range_only: bool = False
 
     def as_json(self) -> dict:
         """Return the API representation."""
@@ -392,7 +398,9 @@ def _hits_statement(
     )
     parts.append(
         select(*_row("school", None, SchoolHoliday.id)).where(
-            SchoolHoliday.first_day <= last, SchoolHoliday.last_day >= first
+            SchoolHoliday.region == SCHOOL_REGION,
+            SchoolHoliday.first_day <= last,
+            SchoolHoliday.last_day >= first,
         )
     )
     if has_event:
@@ -425,6 +433,8 @@ def _hits_statement(
                 mine.event_id == this_event,
                 mine.status != Answer.DECLINED,
                 theirs.status != Answer.DECLINED,
+                mine.revoked.is_(False),
+                theirs.revoked.is_(False),
                 Event.status != Status.CANCELLED,
                 day_overlap(Event.first_day, Event.last_day, first, last, postgresql),
             )
@@ -586,9 +596,32 @@ def person_conflict(
     describe: Describer,
     vip_names: list[str],
 ) -> Conflict:
-    """Describe guests shared with another event (overlap: "time" or "evening")."""
+    """Describe guests shared with another event (overlap: "time" or "evening").
+
+    For an event the viewer may not see, only the number of shared guests is told: who they
+    are and whether they accepted there is that event's guest list.
+    """
     n = len(guests)
     accepted = sum(1 for a in guests.values() if a)
+    severity = Severity.WARNING if overlap == "time" or vip_names else Severity.INFO
+    basis = f"{overlap}|{sorted(guests)}|{accepted}|{len(vip_names)}"
+    ids = [this_id, other.id] if this_id is not None else [other.id]
+    key = pair_key("person", this_id, other.id)
+    if describe.masked(other):
+        if overlap == "time":
+            message = _(
+                "%(n)d guest(s) of this event are also invited to a reserved event at the "
+                "same time.",
+                n=n,
+            )
+        else:
+            message = _(
+                "%(n)d guest(s) of this event are also invited to a reserved event on the "
+                "same evening.",
+                n=n,
+            )
+        details = {"overlap": overlap, "guests": n, "other": describe.details(other)}
+        return Conflict("person", severity, message, ids, key, day, details, basis=basis)
     title = describe.title(other)
     if overlap == "time":
         message = _(
@@ -598,7 +631,6 @@ def person_conflict(
             title=title,
             accepted=accepted,
         )
-        severity = Severity.WARNING
     else:
         message = _(
             "%(n)d guest(s) of this event are also invited to “%(title)s” on the same evening "
@@ -607,25 +639,17 @@ def person_conflict(
             title=title,
             accepted=accepted,
         )
-        severity = Severity.WARNING if vip_names else Severity.INFO
     if vip_names:
         message += " " + _("VIP: %(names)s.", names=", ".join(vip_names))
-    ids = [this_id, other.id] if this_id is not None else [other.id]
-    return Conflict(
-        kind="person",
-        severity=severity,
-        message=message,
-        event_ids=ids,
-        key=pair_key("person", this_id, other.id),
-        day=day,
-        details={
-            "overlap": overlap,
-            "contact_ids": sorted(guests),
-            "accepted": accepted,
-            "vip": bool(vip_names),
-            "other": describe.details(other),
-        },
-    )
+    details = {
+        "overlap": overlap,
+        "guests": n,
+        "contact_ids": sorted(guests),
+        "accepted": accepted,
+        "vip": bool(vip_names),
+        "other": describe.details(other),
+    }
+    return Conflict("person", severity, message, ids, key, day, details, basis=basis)
 
 
 def _person_conflicts(p: Proposal, rows, describe: Describer, tz: str) -> list[Conflict]:
@@ -732,6 +756,8 @@ def school_holiday_conflict(holiday: SchoolHoliday, day: date, event_ids: list[i
         event_ids=event_ids,
         key=f"school:{holiday.id}",
         day=day,
+        basis=f"{holiday.first_day}|{holiday.last_day}|{holiday.name}",
+        range_only=True,
         details={
             "holiday": holiday.name,
             "first_day": holiday.first_day.isoformat(),
@@ -774,6 +800,8 @@ def blocked_conflict(blocked: BlockedRange, day: date, event_ids: list[int]) -> 
         event_ids=event_ids,
         key=f"blocked:{blocked.id}",
         day=day,
+        basis=f"{blocked.starts_at}|{blocked.ends_at}|{blocked.district_id}|{blocked.severity}",
+        range_only=True,
         details={
             "blocked_id": blocked.id,
             "title": blocked.title,
@@ -821,6 +849,7 @@ def capacity_conflicts(
                 key=f"capacity:{event_id or 'new'}:venue",
                 day=first_day,
                 details={"capacity": capacity, "venue_capacity": venue_capacity},
+                basis=f"{capacity}|{venue_capacity}",
             )
         )
     limit = capacity if capacity is not None else venue_capacity
@@ -838,6 +867,7 @@ def capacity_conflicts(
                 event_ids=own,
                 key=f"capacity:{event_id or 'new'}:guests",
                 day=first_day,
+                basis=f"{guests}|{limit}",
                 details={"accepted_people": guests, "capacity": limit},
             )
         )

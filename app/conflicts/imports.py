@@ -3,6 +3,8 @@
 import csv
 import hashlib
 import io
+import ipaddress
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -11,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -44,25 +47,65 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _private_allowed() -> bool:
+    """Return the IMPORT_ALLOW_PRIVATE_ADDRESSES setting (off outside an application)."""
+    return has_app_context() and bool(current_app.config.get("IMPORT_ALLOW_PRIVATE_ADDRESSES"))
+
+
+def _check_host(url: str, allow_private: bool) -> None:
+    """Refuse addresses inside the city's network (loopback, private, link-local) unless
+    allowed: the server must not become a way into the intranet."""
+    if allow_private:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        raise ValidationError.single(
+            "url", _("The address could not be loaded: %(reason)s", reason=host)
+        ) from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise ValidationError.single(
+                "url", _("Addresses inside the administration's own network cannot be imported.")
+            )
+
+
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http and https addresses (urllib would also follow ftp)."""
+    """Follow redirects only to http and https addresses (urllib would follow ftp), and not
+    into the own network unless allowed."""
+
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.allow_private = allow_private
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
-        """Refuse a redirect to any other scheme."""
+        """Refuse a redirect to any other scheme or into the own network."""
         if urlsplit(newurl).scheme not in ("http", "https"):
             raise ValidationError.single("url", _("The address redirects to a non-web address."))
+        _check_host(newurl, self.allow_private)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch_ics(url: str, timeout: float = 10, max_bytes: int = MAX_BYTES) -> bytes:
-    """Download a calendar from an http or https address, refusing other schemes and big files."""
+def fetch_ics(
+    url: str,
+    timeout: float = 10,
+    max_bytes: int = MAX_BYTES,
+    allow_private: bool | None = None,
+) -> bytes:
+    """Download a calendar from an http or https address, refusing other schemes, addresses in
+    the own network (unless allowed; default: the IMPORT_ALLOW_PRIVATE_ADDRESSES setting) and
+    big files."""
+    allow_private = _private_allowed() if allow_private is None else allow_private
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError.single(
             "url", _("Enter an address starting with http:// or https://.")
         )
-    opener = urllib.request.build_opener(_Redirects)
+    _check_host(url, allow_private)
+    opener = urllib.request.build_opener(_Redirects(allow_private))
     headers = {"Accept": "text/calendar, */*", "User-Agent": "Stadtkalender"}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
     try:
@@ -175,7 +218,8 @@ def import_blocked_ics(
     if severity not in (Severity.WARNING, Severity.INFO):
         raise ValidationError.single("severity", _("Choose warning or info."))
     events = [(_uid(event), event) for event in _calendar(data).walk("VEVENT")]
-    stored, result, seen = _stored({uid for uid, _event in events}), ImportResult(), set()
+    stored = _stored(source[:SOURCE_MAX], {uid for uid, _event in events})
+    result, seen = ImportResult(), set()
     for number, (uid, event) in enumerate(events, start=1):
         label = _label(number, event)
         if event.get("RECURRENCE-ID") is not None or uid in seen:
@@ -226,12 +270,18 @@ def import_blocked_ics(
     return result
 
 
-def _stored(uids: set[str]) -> dict[str, BlockedRange]:
-    """Return the blocked ranges already imported under these UIDs, by UID."""
+def _stored(source: str, uids: set[str]) -> dict[str, BlockedRange]:
+    """Return the blocked ranges already imported from this source under these UIDs, by UID.
+
+    UIDs are unique per calendar only: two sources (or one per district) may reuse them.
+    """
     found, ordered = {}, sorted(uids)
     for i in range(0, len(ordered), 500):
         rows = db.session.scalars(
-            select(BlockedRange).where(BlockedRange.source_uid.in_(ordered[i : i + 500]))
+            select(BlockedRange).where(
+                BlockedRange.source == source,
+                BlockedRange.source_uid.in_(ordered[i : i + 500]),
+            )
         )
         found |= {row.source_uid: row for row in rows}
     return found

@@ -110,6 +110,8 @@ def _person_pairs(first: date, last: date) -> dict[tuple[int, int], dict[int, se
             e2.status != Status.CANCELLED,
             i1.status != Answer.DECLINED,
             i2.status != Answer.DECLINED,
+            i1.revoked.is_(False),
+            i2.revoked.is_(False),
             e2.first_day <= e1.last_day,
             e2.last_day >= e1.first_day,
         )
@@ -190,6 +192,10 @@ def _venue_conflict(a: EventFacts, b: EventFacts, describe: Describer) -> Confli
 
 def _person_conflict(a, b, guests, vips, overlap, day, describe: Describer) -> Conflict:
     n = len(guests)
+    accepted_both = sum(1 for ids in guests.values() if len(ids) == 2)
+    severity = Severity.WARNING if overlap == "time" or vips else Severity.INFO
+    basis = f"{overlap}|{sorted(guests)}|{accepted_both}|{len(vips)}"
+    events = [describe.details(a), describe.details(b)]
     if overlap == "time":
         message = _(
             "%(n)d guest(s) are invited to both “%(first)s” and “%(second)s”, which overlap.",
@@ -197,7 +203,6 @@ def _person_conflict(a, b, guests, vips, overlap, day, describe: Describer) -> C
             first=describe.title(a),
             second=describe.title(b),
         )
-        severity = Severity.WARNING
     else:
         message = _(
             "%(n)d guest(s) are invited to both “%(first)s” and “%(second)s” on the same evening.",
@@ -205,27 +210,19 @@ def _person_conflict(a, b, guests, vips, overlap, day, describe: Describer) -> C
             first=describe.title(a),
             second=describe.title(b),
         )
-        severity = Severity.WARNING if vips else Severity.INFO
-    accepted_both = sum(1 for ids in guests.values() if len(ids) == 2)
-    if accepted_both:
-        message += " " + _("%(n)d accepted both.", n=accepted_both)
-    if vips:
-        message += " " + _("VIP: %(names)s.", names=", ".join(vips))
-    return Conflict(
-        kind="person",
-        severity=severity,
-        message=message,
-        event_ids=[a.id, b.id],
-        key=engine.pair_key("person", a.id, b.id),
-        day=day,
-        details={
-            "overlap": overlap,
+    details = {"overlap": overlap, "guests": n, "events": events}
+    if not (describe.masked(a) or describe.masked(b)):  # guests of a hidden event stay hidden
+        if accepted_both:
+            message += " " + _("%(n)d accepted both.", n=accepted_both)
+        if vips:
+            message += " " + _("VIP: %(names)s.", names=", ".join(vips))
+        details |= {
             "contact_ids": sorted(guests),
             "accepted_both": accepted_both,
             "vip": bool(vips),
-            "events": [describe.details(a), describe.details(b)],
-        },
-    )
+        }
+    key = engine.pair_key("person", a.id, b.id)
+    return Conflict("person", severity, message, [a.id, b.id], key, day, details, basis=basis)
 
 
 def conflicts_between(
@@ -352,7 +349,9 @@ def _holidays(window: dict[int, EventFacts], first: date, last: date) -> list[Co
             result.append(engine.public_holiday_conflict(day, name, ids))
     school = db.session.scalars(
         select(SchoolHoliday).where(
-            SchoolHoliday.first_day <= last, SchoolHoliday.last_day >= first
+            SchoolHoliday.region == engine.SCHOOL_REGION,
+            SchoolHoliday.first_day <= last,
+            SchoolHoliday.last_day >= first,
         )
     )
     for holiday in school:
@@ -384,7 +383,9 @@ def _finish(conflicts, events, viewer, severities, department_id, first, last) -
         if not first <= conflict.day <= last:
             conflict.day = min(max(conflict.day, first), last)
         involved = [events[i] for i in conflict.event_ids]
-        conflict.fingerprint = engine.fingerprint(involved, conflict.kind)
+        counted = [] if conflict.range_only else involved
+        basis = f"{conflict.kind}|{conflict.severity.value}|{conflict.basis}"
+        conflict.fingerprint = engine.fingerprint(counted, basis)
         kept.append((conflict, involved))
     reviews = reviews_for([c.key for c, _ in kept])
     listed = [Listed(c, reviews.get(c.key), involved) for c, involved in kept]

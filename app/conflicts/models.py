@@ -48,6 +48,7 @@ class BlockedRange(db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_starts"),
         Index("ix_blocked_ranges_range", "starts_at", "ends_at"),
+        UniqueConstraint("source", "source_uid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,9 +60,10 @@ class BlockedRange(db.Model):
     # None: the whole city.
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     severity: Mapped[Severity] = mapped_column(string_enum(Severity), default=Severity.WARNING)
-    # Where an imported range came from, and its UID there (re-imports update, never duplicate).
+    # Where an imported range came from, and its UID there (re-importing the same source
+    # updates, never duplicates).
     source: Mapped[str] = mapped_column(String(500), default="")
-    source_uid: Mapped[str | None] = mapped_column(String(255), unique=True)
+    source_uid: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -30,6 +31,7 @@ from app.events.models import Status
 from app.events.views import event_form, live_conflicts
 from app.events.walltime import utc_to_local
 from app.extensions import db
+from app.input_guard import parse_day
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 
@@ -52,10 +54,7 @@ def _today() -> date:
 
 
 def _parse_day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return parse_day(value)
 
 
 class ListFilter:
@@ -71,9 +70,9 @@ class ListFilter:
             weeks=DEFAULT_WEEKS
         ) - timedelta(days=1)
         if args.get("from") and _parse_day(args.get("from")) is None:
-            self.errors["from"] = _("Enter a date as YYYY-MM-DD.")
+            self.errors["from"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
         if args.get("to") and _parse_day(args.get("to")) is None:
-            self.errors["to"] = _("Enter a date as YYYY-MM-DD.")
+            self.errors["to"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
         if self.last < self.first:
             self.errors["to"] = _("The end must not be before the start.")
             self.last = self.first
@@ -178,9 +177,14 @@ def review():
     if not form.validate_on_submit() or day is None:
         flash(_("The review could not be saved: the form was incomplete."), "error")
         return redirect(back)
+    # Recompute in the window the list showed, so that the review matches what was seen.
+    first = _parse_day(request.form.get("from")) or day
+    last = _parse_day(request.form.get("to")) or day
+    if not first <= day <= last or (last - first).days >= MAX_DAYS:
+        first = last = day
     found = [
         item
-        for item in listing.conflicts_between(current_user, day, day)
+        for item in listing.conflicts_between(current_user, first, last)
         if item.conflict.key == form.key.data
     ]
     if not found:
@@ -190,10 +194,15 @@ def review():
     if status == ReviewStatus.RESOLVED and not (form.note.data or "").strip():
         flash(_("Please add a note saying how the conflict was resolved."), "error")
         return redirect(back)
-    listing.review(
-        found[0], status, form.note.data or "", actor=current_user, now=datetime.now(UTC)
-    )
-    db.session.commit()
+    try:
+        listing.review(
+            found[0], status, form.note.data or "", actor=current_user, now=datetime.now(UTC)
+        )
+        db.session.commit()
+    except IntegrityError:  # a colleague reviewed the same conflict at the same moment
+        db.session.rollback()
+        flash(_("A colleague has just reviewed this conflict; please check it again."), "info")
+        return redirect(back)
     flash(
         _("The conflict was marked as resolved.")
         if status == ReviewStatus.RESOLVED

@@ -7,7 +7,6 @@ every check is one indexed query and PostgreSQL can enforce exclusivity with a c
 """
 
 from datetime import datetime, timedelta
-from itertools import chain
 
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, select
@@ -53,6 +52,15 @@ def _venue_of(session: Session, event: Event) -> Venue | None:
     return venue
 
 
+_PLACE_AND_TIME = ("starts_at", "ends_at", "start_local", "end_local", "venue_id", "venue")
+
+
+def _moved(event: Event) -> bool:
+    """Return True if the event's time or venue changed in this flush."""
+    attrs = inspect(event).attrs
+    return any(attrs[name].history.has_changes() for name in _PLACE_AND_TIME)
+
+
 @sa_event.listens_for(Session, "before_flush")
 def _derive_on_flush(session: Session, _context, _instances) -> None:
     """Keep the derived columns of new and changed events and of a changed venue's events."""
@@ -66,6 +74,11 @@ def _derive_on_flush(session: Session, _context, _instances) -> None:
         for venue in changed_venues:
             for ev in session.scalars(select(Event).where(Event.venue_id == venue.id)):
                 derive(ev, venue)
-        for obj in chain(session.new, session.dirty):
+        for obj in session.new:
             if isinstance(obj, Event) and obj.starts_at is not None:
+                derive(obj, _venue_of(session, obj))
+        for obj in session.dirty:
+            # Only when time or place changed: a double booking made before exclusivity was
+            # enforced (migration 0004 waived the later one) stays editable until it moves.
+            if isinstance(obj, Event) and _moved(obj):
                 derive(obj, _venue_of(session, obj))

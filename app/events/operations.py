@@ -14,7 +14,7 @@ from app.events import policy
 from app.events.models import Event, Status, Visibility
 from app.events.walltime import AmbiguousWallTime, local_to_utc, utc_to_local
 from app.extensions import db
-from app.input_guard import MAX_COUNT, MAX_ID
+from app.input_guard import MAX_COUNT, MAX_ID, MAX_YEAR, MIN_YEAR
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -109,6 +109,9 @@ def _wall_time(value, name: str, tz: str, errors: _Errors) -> tuple[datetime, da
         errors.add(name, _("Enter a date and a time."))
         return None
     local = local.replace(second=0, microsecond=0)
+    if not MIN_YEAR <= local.year <= MAX_YEAR:
+        errors.add(name, _("Enter a date between %(a)d and %(b)d.", a=MIN_YEAR, b=MAX_YEAR))
+        return None
     try:
         return local, local_to_utc(local, tz)
     except AmbiguousWallTime:
@@ -134,6 +137,10 @@ def _all_day_range(data: EventInput, tz: str, errors: _Errors):
             return None
         bounds.append(value)
     first, last = bounds
+    for name, value in (("starts_at", first), ("ends_at", last)):
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            errors.add(name, _("Enter a date between %(a)d and %(b)d.", a=MIN_YEAR, b=MAX_YEAR))
+            return None
     if last < first:
         errors.add("ends_at", _("The last day must not be before the first day."))
         return None

@@ -183,6 +183,9 @@ def edit(event_id: int | None = None):
 
 def live_conflicts(data: operations.EventInput, event: Event | None):
     """Return the conflicts of form input, or None when the input cannot be checked yet."""
+    # Only time, place, audiences and capacity matter here; a missing title or a reply
+    # deadline still being typed must not hide the conflicts.
+    data = data.replace(title=data.title or "–", rsvp_deadline=None)
     try:
         proposal = operations.proposal_for(
             data, actor=current_user, event=event, tz=current_app.config["TIMEZONE"]

@@ -113,7 +113,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_blocked_ranges_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_blocked_ranges_district_id_districts')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_blocked_ranges')),
-    sa.UniqueConstraint('source_uid', name=op.f('uq_blocked_ranges_source_uid'))
+    sa.UniqueConstraint('source', 'source_uid', name=op.f('uq_blocked_ranges_source_source_uid'))
     )
     with op.batch_alter_table('blocked_ranges', schema=None) as batch_op:
         batch_op.create_index('ix_blocked_ranges_range', ['starts_at', 'ends_at'], unique=False)
