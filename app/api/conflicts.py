@@ -1,7 +1,5 @@
 """Conflict API: check a proposed event, list conflicts in a range."""
 
-from datetime import UTC, date, datetime, timedelta
-
 from flask import abort, current_app, g, jsonify, request
 
 from app.api import bp
@@ -12,11 +10,7 @@ from app.conflicts.models import Severity
 from app.departments.models import Department
 from app.errors import ValidationError
 from app.events import operations, policy
-from app.events.walltime import utc_to_local
 from app.extensions import db
-from app.input_guard import MAX_YEAR, MIN_YEAR, parse_day
-
-MAX_DAYS = 366
 
 
 @bp.post("/conflicts/check")
@@ -44,18 +38,6 @@ def check_conflicts():
     return jsonify({"conflicts": [c.as_json() for c in engine.check(proposal, g.api_user)]})
 
 
-def _day(name: str) -> date | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    day = parse_day(value)
-    if day is None:
-        raise ValidationError.single(
-            name, f"Not an ISO 8601 date between {MIN_YEAR} and {MAX_YEAR}: {value!r}."
-        )
-    return day
-
-
 def _listed_json(item: listing.Listed, viewer) -> dict:
     """Return one listed conflict; staff see only events they may see, and no comms notes."""
     data = item.conflict.as_json() | {
@@ -73,19 +55,17 @@ def _listed_json(item: listing.Listed, viewer) -> dict:
 @bp.get("/conflicts")
 def list_conflicts():
     """Return the conflicts between two days with their review state."""
-    today = utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
-    first = _day("from") or today
-    last = _day("to") or first + timedelta(weeks=8) - timedelta(days=1)
-    if last < first:
-        raise ValidationError.single("to", "Must not be before from.")
-    if (last - first).days >= MAX_DAYS:
-        raise ValidationError.single("to", f"At most {MAX_DAYS} days at once.")
+    flt = listing.ListFilter(request.args)
+    errors = {name: [message] for name, message in flt.errors.items()}
     kinds = set(request.args.getlist("kind"))
     if kinds - set(engine.KINDS):
-        raise ValidationError.single("kind", f"Choose from {', '.join(engine.KINDS)}.")
+        errors["kind"] = [f"Choose from {', '.join(engine.KINDS)}."]
     severities = set(request.args.getlist("severity"))
     if severities - {s.value for s in Severity}:
-        raise ValidationError.single("severity", "Choose from hard, warning, info.")
+        errors["severity"] = ["Choose from hard, warning, info."]
+    if errors:
+        raise ValidationError(errors)
+    first, last = flt.first, flt.last
     department_id = None
     if request.args.get("department"):
         department_id = db.session.scalar(

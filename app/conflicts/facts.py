@@ -5,7 +5,6 @@ every hit costs more than the checks themselves; these records come from one joi
 They carry the attributes ``app.events.policy`` reads, so the visibility rules stay in one place.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -156,11 +155,3 @@ def load_where(condition: ColumnElement[bool]) -> dict[int, EventFacts]:
         hosted = select(Event.id).where(condition).scalar_subquery()
         _add_cohosts(found, event_cohosts.c.event_id.in_(hosted))
     return found
-
-
-def by_event(rows) -> dict[int, list]:
-    """Group (event_id, value) rows."""
-    grouped = defaultdict(list)
-    for event_id, value in rows:
-        grouped[event_id].append(value)
-    return grouped

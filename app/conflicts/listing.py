@@ -7,7 +7,7 @@ an involved event moved (its SEQUENCE rose) or another joined.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from app.contacts.models import Contact
 from app.events.models import Event, Status, event_audiences
 from app.events.walltime import range_bounds, utc_to_local
 from app.extensions import db
+from app.input_guard import parse_day
 from app.invitations.models import Answer, Invitation
 from app.venues.models import Venue
 from app.vocabularies.models import Audience
@@ -148,17 +149,15 @@ def _blocked_hits(start, end, first: date, last: date) -> dict[int, set[int]]:
     return hits
 
 
-def _accepted_people(event_ids: list[int]) -> dict[int, int]:
-    result = {}
-    for start in range(0, len(event_ids), _CHUNK):
-        chunk = event_ids[start : start + _CHUNK]
-        stmt = (
-            select(Invitation.event_id, func.sum(1 + Invitation.plus_ones))
-            .where(Invitation.event_id.in_(chunk), Invitation.status == Answer.ACCEPTED)
-            .group_by(Invitation.event_id)
-        )
-        result.update({event_id: int(n) for event_id, n in db.session.execute(stmt)})
-    return result
+def _accepted_people(first: date, last: date) -> dict[int, int]:
+    """Return accepted guests plus companions per event in the window (one grouped query)."""
+    stmt = (
+        select(Invitation.event_id, func.sum(1 + Invitation.plus_ones))
+        .join(Event, Event.id == Invitation.event_id)
+        .where(_in_window(first, last), Invitation.status == Answer.ACCEPTED)
+        .group_by(Invitation.event_id)
+    )
+    return {event_id: int(n) for event_id, n in db.session.execute(stmt)}
 
 
 def _venue_conflict(a: EventFacts, b: EventFacts, describe: Describer) -> Conflict:
@@ -290,7 +289,7 @@ def conflicts_between(
             day = max(first, utc_to_local(blocked.starts_at, tz).date())
             conflicts.append(engine.blocked_conflict(blocked, day, ids))
     if "capacity" in wanted:
-        accepted = _accepted_people(sorted(window))
+        accepted = _accepted_people(first, last)
         for event in sorted(window.values(), key=lambda e: (e.starts_at, e.id)):
             conflicts += engine.capacity_conflicts(
                 event.id,
@@ -428,3 +427,45 @@ def review(listed: Listed, status: ReviewStatus, note: str, *, actor, now) -> Co
     db.session.flush()
     listed.review = record
     return record
+
+
+DEFAULT_WEEKS = 8
+MAX_DAYS = 366
+
+
+class ListFilter:
+    """The filters of the conflict view and API, read from query arguments with safe defaults;
+    unusable dates are reported in ``errors`` (field -> message)."""
+
+    STATES = ("unresolved", "open", "acknowledged", "resolved", "all")
+
+    def __init__(self, args):
+        today = utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
+        self.errors: dict[str, str] = {}
+        self.first = parse_day(args.get("from")) or today
+        self.last = parse_day(args.get("to")) or self.first + timedelta(
+            weeks=DEFAULT_WEEKS
+        ) - timedelta(days=1)
+        if args.get("from") and parse_day(args.get("from")) is None:
+            self.errors["from"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
+        if args.get("to") and parse_day(args.get("to")) is None:
+            self.errors["to"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
+        if self.last < self.first:
+            self.errors["to"] = _("The end must not be before the start.")
+            self.last = self.first
+        if (self.last - self.first).days >= MAX_DAYS:
+            self.errors["to"] = _("At most %(n)d days at once.", n=MAX_DAYS)
+            self.last = self.first + timedelta(days=MAX_DAYS - 1)
+        self.kinds = {k for k in args.getlist("kind") if k in engine.KINDS}
+        self.severities = {s for s in args.getlist("severity") if s in {v.value for v in Severity}}
+        self.department = args.get("department") or ""
+        state = args.get("state") or "unresolved"
+        self.state = state if state in self.STATES else "unresolved"
+
+    def keeps(self, item: Listed) -> bool:
+        """Return True if the item's review state passes the state filter."""
+        if self.state == "all":
+            return True
+        if self.state == "unresolved":
+            return item.state != "resolved"
+        return item.state == self.state

@@ -1,7 +1,7 @@
 """The communications team's conflict view and the live check of the event form."""
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import groupby
 
 from flask import (
@@ -25,18 +25,14 @@ from wtforms.validators import InputRequired, Length
 from app.accounts.access import comms_required
 from app.conflicts import density as density_mod
 from app.conflicts import engine, listing
-from app.conflicts.models import PublishOverride, ReviewStatus, Severity
+from app.conflicts.models import PublishOverride, ReviewStatus
 from app.departments.models import Department
 from app.events.models import Status
 from app.events.views import event_form, live_conflicts
-from app.events.walltime import utc_to_local
 from app.extensions import db
 from app.input_guard import parse_day
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
-
-DEFAULT_WEEKS = 8
-MAX_DAYS = 366
 
 
 class ReviewForm(FlaskForm):
@@ -49,58 +45,13 @@ class ReviewForm(FlaskForm):
     resolve = SubmitField(_l("Resolved"))
 
 
-def _today() -> date:
-    return utc_to_local(datetime.now(UTC), current_app.config["TIMEZONE"]).date()
-
-
-def _parse_day(value: str | None) -> date | None:
-    return parse_day(value)
-
-
-class ListFilter:
-    """The filters of the conflict view, read from the query string with safe defaults."""
-
-    STATES = ("unresolved", "open", "acknowledged", "resolved", "all")
-
-    def __init__(self, args):
-        today = _today()
-        self.errors: dict[str, str] = {}
-        self.first = _parse_day(args.get("from")) or today
-        self.last = _parse_day(args.get("to")) or self.first + timedelta(
-            weeks=DEFAULT_WEEKS
-        ) - timedelta(days=1)
-        if args.get("from") and _parse_day(args.get("from")) is None:
-            self.errors["from"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
-        if args.get("to") and _parse_day(args.get("to")) is None:
-            self.errors["to"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
-        if self.last < self.first:
-            self.errors["to"] = _("The end must not be before the start.")
-            self.last = self.first
-        if (self.last - self.first).days >= MAX_DAYS:
-            self.errors["to"] = _("At most %(n)d days at once.", n=MAX_DAYS)
-            self.last = self.first + timedelta(days=MAX_DAYS - 1)
-        self.kinds = {k for k in args.getlist("kind") if k in engine.KINDS}
-        self.severities = {s for s in args.getlist("severity") if s in {v.value for v in Severity}}
-        self.department = args.get("department") or ""
-        state = args.get("state") or "unresolved"
-        self.state = state if state in self.STATES else "unresolved"
-
-    def keeps(self, item: listing.Listed) -> bool:
-        """Return True if the item's review state passes the state filter."""
-        if self.state == "all":
-            return True
-        if self.state == "unresolved":
-            return item.state != "resolved"
-        return item.state == self.state
-
-
 def _department_id(code: str) -> int | None:
     if not code:
         return None
     return db.session.scalar(select(Department.id).filter_by(code=code)) or -1
 
 
-def list_conflicts(viewer, flt: ListFilter) -> list[listing.Listed]:
+def list_conflicts(viewer, flt: listing.ListFilter) -> list[listing.Listed]:
     """Return the listed conflicts for a filter (shared by the page and the API)."""
     items = listing.conflicts_between(
         viewer,
@@ -117,7 +68,7 @@ def list_conflicts(viewer, flt: ListFilter) -> list[listing.Listed]:
 @comms_required
 def index():
     """Show every conflict in a date range, grouped by day, with the density overview."""
-    flt = ListFilter(request.args)
+    flt = listing.ListFilter(request.args)
     items = list_conflicts(current_user, flt)
     days = [(day, list(group)) for day, group in groupby(items, key=lambda i: i.conflict.day)]
     event_ids = {i for item in items for i in item.conflict.event_ids}
@@ -151,7 +102,7 @@ def index():
 @comms_required
 def density_svg():
     """Return the heatmap picture of the density overview."""
-    flt = ListFilter(request.args)
+    flt = listing.ListFilter(request.args)
     grid = density_mod.density(flt.first, flt.last, department_id=_department_id(flt.department))
     return current_app.response_class(
         density_mod.heatmap_svg(grid),
@@ -173,14 +124,14 @@ def review():
     """Acknowledge or resolve a conflict with a note."""
     form = ReviewForm()
     back = _safe_next(request.form.get("next"))
-    day = _parse_day(form.day.data)
+    day = parse_day(form.day.data)
     if not form.validate_on_submit() or day is None:
         flash(_("The review could not be saved: the form was incomplete."), "error")
         return redirect(back)
     # Recompute in the window the list showed, so that the review matches what was seen.
-    first = _parse_day(request.form.get("from")) or day
-    last = _parse_day(request.form.get("to")) or day
-    if not first <= day <= last or (last - first).days >= MAX_DAYS:
+    first = parse_day(request.form.get("from")) or day
+    last = parse_day(request.form.get("to")) or day
+    if not first <= day <= last or (last - first).days >= listing.MAX_DAYS:
         first = last = day
     found = [
         item
