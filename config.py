@@ -5,6 +5,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - marker value that production refuses
+# The only accepted values of STADTKALENDER_ENV; anything else refuses to start (no fallback).
+ENV_NAMES = ("development", "test", "production")
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -71,17 +73,30 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    # Guests' answers (POST /rsvp/<token>, also the opt-out): per link, and per client address.
+    RSVP_RATE_LIMIT = os.environ.get("RSVP_RATE_LIMIT", "10 per minute;50 per day")
+    RSVP_ADDRESS_RATE_LIMIT = os.environ.get("RSVP_ADDRESS_RATE_LIMIT", "30 per minute;500 per day")
+    # Seconds a delivery worker's claim on a batch lasts without a heartbeat (`mail deliver`
+    # extends it while it sends); a crashed worker's batch goes out again after this time.
+    MAIL_CLAIM_TIMEOUT = int(os.environ.get("MAIL_CLAIM_TIMEOUT", "120"))
 
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+    # Larger request bodies are refused with 413 before they are parsed; the contact and
+    # calendar imports accept files up to IMPORT_MAX_CONTENT_LENGTH.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
+    IMPORT_MAX_CONTENT_LENGTH = int(
+        os.environ.get("IMPORT_MAX_CONTENT_LENGTH", str(10 * 1024 * 1024))
+    )
+
 
 class TestConfig(Config):
     """Settings for the test suite; the database URL is set by the fixtures."""
 
-    ENV_NAME = "testing"
+    ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
     WTF_CSRF_ENABLED = True

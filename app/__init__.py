@@ -7,7 +7,10 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import extensions as ext
-from config import DEV_SECRET_KEY, Config
+from config import DEV_SECRET_KEY, ENV_NAMES, Config
+
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 16
 
 
 def _select_locale() -> str:
@@ -22,14 +25,37 @@ def _select_locale() -> str:
     return "de"
 
 
+def _check_environment(app: Flask) -> None:
+    """Refuse an unknown environment name rather than guess (``prod`` is not production)."""
+    name = app.config.get("ENV_NAME")
+    if name not in ENV_NAMES:
+        raise RuntimeError(
+            f"STADTKALENDER_ENV must be one of {', '.join(ENV_NAMES)} (exactly, lower-case); "
+            f"got {name!r}."
+        )
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Return why a secret key is too weak for production, or None when it is acceptable."""
+    if not key or DEV_SECRET_KEY in key:
+        return "it is missing or the development value"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"it has fewer than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        # Catches "xxxx…", "abababab…" and keys typed by hand rather than generated.
+        return f"it has fewer than {MIN_SECRET_KEY_DISTINCT} different characters"
+    return None
+
+
 def _check_production_settings(app: Flask) -> None:
-    """Refuse to start production with a missing or development secret key."""
+    """Refuse to start production with a missing, development or low-entropy secret key."""
     if app.config.get("ENV_NAME") != "production":
         return
-    key = app.config.get("SECRET_KEY") or ""
-    if key == DEV_SECRET_KEY or len(key) < 32:
+    problem = secret_key_problem(app.config.get("SECRET_KEY") or "")
+    if problem:
         raise RuntimeError(
-            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            f"SECRET_KEY is not safe for production: {problem}. Set a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters "
             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
         )
 
@@ -39,6 +65,10 @@ def _check_settings(app: Flask) -> None:
     severity = str(app.config.get("CONFLICT_AUDIENCE_SEVERITY", "info")).lower()
     if severity not in {"info", "warning", "off"}:
         raise RuntimeError("CONFLICT_AUDIENCE_SEVERITY must be info, warning or off.")
+    for name in ("MAX_CONTENT_LENGTH", "IMPORT_MAX_CONTENT_LENGTH"):
+        value = app.config.get(name)
+        if not isinstance(value, int) or value <= 0:
+            raise RuntimeError(f"{name} must be a positive number of bytes.")
 
 
 def create_app(config_class: type = Config, **overrides) -> Flask:
@@ -46,6 +76,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)
+    _check_environment(app)
     _check_production_settings(app)
     _check_settings(app)
     if app.config["PROXY_COUNT"]:
@@ -69,6 +100,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     ext.mail.init_app(app)
     ext.login.init_app(app)
     ext.babel.init_app(app, locale_selector=_select_locale)
+    from app.web import install_body_limit
+
+    install_body_limit(app)  # first, so that no other hook parses an oversized body
     ext.limiter.init_app(app)  # before CSRF, so refused attempts count too
     ext.csrf.init_app(app)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import ApiToken, Role, User
 from app.accounts.operations import create_user
-from app.departments.models import Department
+from app.departments.models import CODE_RE, Department, find_department, normalise_code
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -31,8 +31,10 @@ def _fail(error: ValidationError) -> None:
 @click.option("--email", default="", help="The department's human mailbox.")
 def create_department(code: str, name: str, email: str) -> None:
     """Create a department with a short code and a name."""
-    code = code.strip().lower()
-    if db.session.scalar(select(Department).filter_by(code=code)):
+    code = normalise_code(code)
+    if not CODE_RE.fullmatch(code):
+        _fail(ValidationError.single("code", "use lower-case letters, digits and - (at most 32)"))
+    if find_department(code) is not None:
         _fail(ValidationError.single("code", f"department {code!r} exists already"))
     db.session.add(Department(code=code, name=name.strip(), email=email.strip()))
     db.session.commit()

@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from app import input_guard
+from app import db_outage, input_guard
 from app.extensions import db, login
 
 CSP = (
@@ -45,6 +45,34 @@ def _handle_http_error(error: HTTPException):
         body = {"error": error.name, "message": error.description}
         return jsonify(body), error.code
     return render_template("errors/error.html", error=error), error.code
+
+
+# Bulk uploads (contact CSV, calendar files, pasted or posted guest lists) may be larger.
+IMPORT_ENDPOINTS = frozenset(
+    {
+        "contacts.upload",
+        "conflict_admin.blocked_import",
+        "conflict_admin.holidays_import",
+        "invitations.invite_guests",
+        "api.invite_guests",
+    }
+)
+
+
+def install_body_limit(app: Flask) -> None:
+    """Refuse oversized request bodies with 413 before anything (CSRF, rate limits) parses them."""
+
+    @app.before_request
+    def _limit_body() -> None:
+        """Raise the limit for imports, then check the declared length up front."""
+        if request.endpoint in IMPORT_ENDPOINTS:
+            request.max_content_length = app.config["IMPORT_MAX_CONTENT_LENGTH"]
+            # A pasted guest list is a form field, not a file: Flask caps those separately.
+            request.max_form_memory_size = app.config["IMPORT_MAX_CONTENT_LENGTH"]
+        limit = request.max_content_length
+        # A chunked body without a length is cut off by Werkzeug's limited stream instead.
+        if limit is not None and (request.content_length or 0) > limit:
+            raise RequestEntityTooLarge()
 
 
 def register_web(app: Flask) -> None:
@@ -88,13 +116,20 @@ def register_web(app: Flask) -> None:
     login.login_message_category = "info"
 
     @login.user_loader
-    def _load_user(user_id: str):
-        """Load the logged-in user for Flask-Login."""
+    def _load_user(identity: str):
+        """Load the user of a session or remember cookie unless its session version is outdated."""
+        user_id, _sep, version = identity.partition(":")
         user_key = input_guard.parse_id(user_id)
-        return db.session.get(User, user_key) if user_key else None
+        user = db.session.get(User, user_key) if user_key else None
+        # Logout, a password or role change and deactivation bump the version: a copied
+        # session or remember cookie from before no longer identifies anybody.
+        if user is None or version != str(user.session_version):
+            return None
+        return user
 
     install_login_wall(app)
     app.register_error_handler(HTTPException, _handle_http_error)
+    db_outage.install(app)  # 503 with Retry-After instead of 500 when the database is gone
     app.after_request(_security_headers)
 
     @app.context_processor

@@ -208,7 +208,7 @@ class CalendarBench:
         self.app = create_app(
             Config,
             SQLALCHEMY_DATABASE_URI=info.url,
-            ENV_NAME="benchmark",
+            ENV_NAME="test",
             RATELIMIT_ENABLED=False,
         )
         self.client = self.app.test_client()

@@ -165,12 +165,15 @@ def test_form_errors_name_the_field_and_nothing_is_written(browser):
 
 def test_staff_cannot_edit_other_departments_events(browser):
     _login(browser)
-    event = make_event(make_user())
+    event = make_event(make_user(), status="published")
+    draft = make_event(make_user())
     db.session.commit()
     assert browser.get(f"/events/{event.id}/edit").status_code == 403
     response = browser.post(f"/events/{event.id}/cancel", form_page="/events/new")
     assert response.status_code == 403
-    assert db.session.get(Event, event.id).status == Status.DRAFT
+    assert db.session.get(Event, event.id).status == Status.PUBLISHED
+    # A draft they may not even see answers 404, like its page.
+    assert browser.get(f"/events/{draft.id}/edit").status_code == 404
 
 
 def test_edit_form_keeps_values_and_bumps_sequence_on_time_change(browser):

@@ -528,17 +528,11 @@ def test_guests_of_a_hidden_event_stay_hidden(app):
         .where(Invitation.event_id == secret.id)
         .values(status=Answer.ACCEPTED.value)
     )
-    (hit,) = _kinds(_check(mine, owner), "person")
-    assert hit.severity == Severity.WARNING and hit.details["guests"] == 1
-    assert "Oberbürgermeisterin" not in hit.message and "Geheim" not in hit.message
-    assert "contact_ids" not in hit.details and "accepted" not in hit.details
-    (listed,) = [
-        i
-        for i in listing.conflicts_between(owner, date(2027, 2, 1), date(2027, 2, 28))
-        if i.conflict.kind == "person"
-    ]
-    assert "Oberbürgermeisterin" not in listed.conflict.message
-    assert "contact_ids" not in listed.conflict.details
+    # Not even a count: it would tell that the guest is on a list closed to the viewer
+    # (issue 8, finding 2; more in test_hardening_conflicts.py).
+    assert _kinds(_check(mine, owner), "person") == []
+    listed = listing.conflicts_between(owner, date(2027, 2, 1), date(2027, 2, 28))
+    assert [i for i in listed if i.conflict.kind == "person"] == []
 
 
 def test_a_waived_double_booking_stays_editable_until_it_moves(app, database_url):

@@ -160,7 +160,7 @@ def test_cli_seeds_once_and_prints_the_logins(demo_app):
 
 
 def test_cli_refuses_production(tmp_path):
-    app = _make_app(tmp_path, ENV_NAME="production")
+    app = _make_app(tmp_path, ENV_NAME="production", SECRET_KEY="Kq3vT9xLmR2pWz8NcY4hBd7FgJ6sAe5U")
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code != 0
     assert "Produktion" in result.output

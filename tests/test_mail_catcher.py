@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from app.accounts.models import Role
 from app.extensions import db
 from app.mail.catcher import MailCatcher
 from app.mail.outbox import enqueue
 from app.mail.worker import deliver
 from config import TestConfig
+from tests.conftest import Browser
+from tests.factories import PASSWORD, make_user
 from tests.smtpserver import EphemeralController, send_mail_to
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,12 +55,15 @@ def invitation_like(to: str = "gast@example.org") -> EmailMessage:
 
 
 @pytest.fixture
-def catcher(app, tmp_path):
-    """Run the catcher on an ephemeral port into a temporary folder, with the pages on."""
+def catcher(app, client, tmp_path):
+    """Run the catcher into a temporary folder, with the pages on and an administrator in."""
     directory = tmp_path / "caught"
     controller = EphemeralController(MailCatcher(directory), hostname="127.0.0.1", port=0)
     controller.start()
     app.config.update(ENV_NAME="development", MAIL_CATCHER_DIR=str(directory))
+    admin = make_user(Role.ADMIN, department=None)
+    db.session.commit()
+    Browser(client).login(admin.email, PASSWORD)  # the pages are for administrators only
     send_mail_to(app, controller.port)
     try:
         yield directory
@@ -117,7 +123,7 @@ def test_unknown_names_are_not_found(client, catcher, name):
 
 
 def test_the_pages_are_not_found_outside_development(app, client, database_url, catcher):
-    app.config["ENV_NAME"] = "testing"
+    app.config["ENV_NAME"] = "test"
     assert client.get("/dev/mail/").status_code == 404
     production = create_app(
         TestConfig,

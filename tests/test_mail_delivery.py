@@ -161,12 +161,12 @@ def test_a_fresh_claim_is_respected_and_an_expired_one_taken_over(app, smtp):
     (row,) = queue(1)
     db.session.execute(
         update(OutboxMessage).values(
-            status=MailStatus.SENDING, claimed_by="crashed", claimed_at=NOW - timedelta(minutes=9)
+            status=MailStatus.SENDING, claimed_by="crashed", claimed_at=NOW - timedelta(seconds=90)
         )
     )
     db.session.commit()
     assert deliver(until_empty=True, worker_id="w1", now_fn=Clock()).sent == 0
-    later = Clock(NOW + timedelta(minutes=2))
+    later = Clock(NOW + timedelta(seconds=31))
     assert deliver(until_empty=True, worker_id="w1", now_fn=later).sent == 1
     assert smtp.message_ids == [row.message_id]
 

@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(app, database_url):
             "DATABASE_URL": database_url,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(controller.port),
-            "STADTKALENDER_ENV": "testing",
+            "STADTKALENDER_ENV": "test",
         }
         command = [sys.executable, "-m", "flask", "--app", "wsgi", "mail", "deliver"]
         worker = subprocess.Popen(

@@ -7,6 +7,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from app.accounts.models import Role
 from app.form_choices import as_choices
+from app.input_guard import OneLine
 
 ROLE_LABELS = {
     Role.STAFF: _l("Staff (department)"),
@@ -32,11 +33,33 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class PasswordForm(FlaskForm):
+    """The user changes their own password."""
+
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired()],
+        description=_l("At least 12 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    change = SubmitField(_l("Change password"))
+
+
 class UserForm(FlaskForm):
     """An administrator creates or edits an account."""
 
     email = EmailField(_l("Email"), validators=[InputRequired(), Email(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200), OneLine()])
     role = SelectField(
         _l("Role"), choices=as_choices([(r.value, label) for r, label in ROLE_LABELS.items()])
     )

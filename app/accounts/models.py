@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     # Changing the nonce invalidates the private feed URL (see feed_token).
     feed_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stored in the session at login; bumping it (logout, password or role change,
+    # deactivation) makes every earlier session and remember cookie of the user invalid.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship(lazy="joined")
 
@@ -70,6 +73,14 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         """Return True for administrators."""
         return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        """Return the session identity "<id>:<session version>"; a bump ends old sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie issued to the user so far."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of the password."""

@@ -7,11 +7,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accounts.models import Role, User
-from app.departments.models import Department
+from app.departments.models import find_department, normalise_code
 from app.errors import ValidationError
 from app.extensions import db
 
 MIN_PASSWORD = 12
+
+
+def password_problem(password: str) -> str | None:
+    """Return why a new password is not acceptable, or None when it is."""
+    if len(password) < MIN_PASSWORD:
+        return _("At least %(n)d characters.", n=MIN_PASSWORD)
+    return None
 
 
 def normalise_login_email(value: str) -> str:
@@ -44,11 +51,11 @@ def create_user(
             errors["email"] = [_("An account with this email exists already.")]
     if not name.strip():
         errors["name"] = [_("Please enter a name.")]
-    if len(password) < MIN_PASSWORD:
-        errors["password"] = [_("At least %(n)d characters.", n=MIN_PASSWORD)]
+    if message := password_problem(password):
+        errors["password"] = [message]
     department = None
     if department_code:
-        department = db.session.scalar(select(Department).filter_by(code=department_code))
+        department = find_department(department_code)
         if department is None:
             errors["department"] = [_("Unknown department: %(code)s", code=department_code)]
     elif role == Role.STAFF:
@@ -89,14 +96,22 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
         errors["email"] = [_("An account with this email exists already.")]
     department = None
     if data.get("department"):
-        department = db.session.scalar(select(Department).filter_by(code=data["department"]))
+        department = find_department(data["department"])
+        if department is None:
+            errors["department"] = [
+                _("Unknown department: %(code)s", code=normalise_code(data["department"]))
+            ]
     if role == Role.STAFF and department is None:
-        errors["department"] = [_("Staff users belong to a department.")]
+        errors.setdefault("department", [_("Staff users belong to a department.")])
     password = data.get("password") or ""
-    if password and len(password) < MIN_PASSWORD:
-        errors["password"] = [_("At least %(n)d characters.", n=MIN_PASSWORD)]
+    if password and (message := password_problem(password)):
+        errors["password"] = [message]
     if errors:
         raise ValidationError(errors)
+    # Whoever loses rights, is locked out or gets a new password set by an administrator
+    # must log in again everywhere.
+    if password or role != user.role or (user.active and not data["active"]):
+        user.end_sessions()
     user.email, user.name, user.role = email, data["name"].strip(), role
     user.department, user.locale, user.active = (
         department,
@@ -107,3 +122,25 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
         user.set_password(password)
     db.session.flush()
     return user
+
+
+def change_own_password(user: User, *, current: str, new: str, repeated: str) -> None:
+    """Replace the user's password after checking the current one; ends the user's sessions."""
+    errors: dict[str, list[str]] = {}
+    if not user.check_password(current):
+        errors["current_password"] = [_("The current password is wrong.")]
+    if message := password_problem(new):
+        errors["new_password"] = [message]
+    elif new != repeated:
+        errors["repeat_password"] = [_("The two new passwords differ.")]
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(new)
+    user.end_sessions()
+    db.session.flush()
+
+
+def end_sessions(user: User) -> None:
+    """Log the user out everywhere: every earlier session and remember cookie stops working."""
+    user.end_sessions()
+    db.session.flush()

@@ -19,7 +19,14 @@ from sqlalchemy import select
 
 from app.accounts import operations
 from app.accounts.access import admin_required, public
-from app.accounts.forms import ROLE_LABELS, AccountForm, ConfirmForm, LoginForm, UserForm
+from app.accounts.forms import (
+    ROLE_LABELS,
+    AccountForm,
+    ConfirmForm,
+    LoginForm,
+    PasswordForm,
+    UserForm,
+)
 from app.accounts.models import User
 from app.departments.models import Department
 from app.errors import ValidationError
@@ -71,9 +78,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out (POST only, with CSRF token)."""
-    logout_user()
+    """Log out everywhere (POST only, with CSRF token): copies of the session stop working."""
+    operations.end_sessions(current_user._get_current_object())
+    db.session.commit()
     session.clear()
+    logout_user()  # after clear(): it marks the remember cookie for deletion in the session
     flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
@@ -88,9 +97,53 @@ def account():
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("auth.account"))
+    return _account_page(form, PasswordForm())
+
+
+def _account_page(form: AccountForm, password_form: PasswordForm, status: int = 200):
+    """Render "My account" with its settings, password and feed forms."""
     token = current_user.feed_token(current_app.config["SECRET_KEY"])
     feed_url = current_app.config["BASE_URL"] + url_for("feeds.private", token=token)
-    return render_template("auth/account.html", form=form, feed_url=feed_url, reset=ConfirmForm())
+    page = render_template(
+        "auth/account.html",
+        form=form,
+        password_form=password_form,
+        feed_url=feed_url,
+        reset=ConfirmForm(),
+    )
+    return page, status
+
+
+def _account_key() -> str:
+    """Rate-limit key per logged-in account, so guessing the current password stays slow."""
+    # The limiter may run before the login wall: an anonymous caller counts by address.
+    return f"password:{getattr(current_user, 'id', None) or request.remote_addr}"
+
+
+@bp.post("/account/password")
+@limiter.limit(_login_limit)
+@limiter.limit(_login_limit, key_func=_account_key)
+def change_password():
+    """Change the own password; other sessions end, this one stays logged in."""
+    form, user = PasswordForm(), current_user._get_current_object()
+    if form.validate_on_submit():
+        try:
+            operations.change_own_password(
+                user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                repeated=form.repeat_password.data,
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            # A fresh identity with the new session version; a remember cookie is reissued.
+            login_user(user, remember=remember in request.cookies)
+            flash(_("Your password was changed. Other sessions were logged out."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(AccountForm(obj=current_user), form, 422)
 
 
 @bp.post("/account/feed-reset")

@@ -10,32 +10,48 @@ from app.api.schemas import parse
 from app.contacts import dedup, operations, queries
 from app.contacts.candidates import Candidate
 from app.contacts.models import Contact
+from app.contacts.validation import ContactInput
 from app.errors import ValidationError
 from app.extensions import db
 
 MAX_DUPLICATES = 500
 
 
-class ContactCreate(BaseModel):
-    """A new contact; an exact email and name match returns the existing one instead."""
+class ContactFields(BaseModel):
+    """The fields of a contact as the form has them; PATCH changes only those sent."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # strict: JSON types as documented (0 or "true" is not a boolean), like app.api.schemas.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
 
     salutation: str = Field("", max_length=40, description="Anrede: Frau, Herr …")
     title: str = Field("", max_length=60, description="Academic title: Dr., Prof.")
     office_title: str = Field("", max_length=120, description="Amtsbezeichnung")
     first_name: str = Field("", max_length=120)
     name_particle: str = Field("", max_length=40, description="von, zu, van …")
-    last_name: str = Field(..., min_length=1, max_length=120)
-    email: str = Field(..., min_length=3, max_length=254)
+    last_name: str = Field("", min_length=1, max_length=120)
+    email: str = Field(
+        "",
+        min_length=3,
+        max_length=254,
+        description="Staff may change it only while no other department has an open "
+        "invitation of the contact to an upcoming event (else 403); a change gives every "
+        "invitation a new RSVP link.",
+    )
     organisation: str = Field("", max_length=200)
     function: str = Field("", max_length=200)
     phone: str = Field("", max_length=60)
     language: str = Field("de", pattern="^(de|en)$")
     tags: list[str] = Field(default_factory=list, max_length=30)
     vip: bool = False
-    do_not_invite: bool = False
+    do_not_invite: bool = Field(False, description="The same rule as for email applies.")
     notes: str = Field("", max_length=5000)
+
+
+class ContactCreate(ContactFields):
+    """A new contact; an exact email and name match returns the existing one instead."""
+
+    last_name: str = Field(..., min_length=1, max_length=120)
+    email: str = Field(..., min_length=3, max_length=254)
 
 
 def contact_json(contact: Contact) -> dict:
@@ -111,7 +127,7 @@ def list_contacts():
 def create_contact():
     """Create a contact, or return the existing one for the same address and name (200)."""
     body = parse(ContactCreate, request.get_json(silent=True))
-    data = operations.ContactInput(**body.model_dump())
+    data = ContactInput(**body.model_dump())
     saved = operations.save_contact(data, actor=g.api_user, now=datetime.now(UTC))
     db.session.commit()
     response = jsonify(
@@ -128,6 +144,27 @@ def get_contact(contact_id: int):
     contact = db.session.get(Contact, contact_id)
     if contact is None:
         abort(404, description="No such contact.")
+    return jsonify(contact_json(contact))
+
+
+@bp.patch("/contacts/<int:contact_id>")
+def patch_contact(contact_id: int):
+    """Change some fields of a live contact (a merged one is 404: change the survivor)."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.merged_into_id is not None:
+        abort(404, description="No such contact (or it was merged: see merged_into).")
+    body = parse(ContactFields, request.get_json(silent=True))
+    data = ContactInput.from_contact(contact)
+    for name in body.model_fields_set:
+        setattr(data, name, getattr(body, name))
+    operations.save_contact(
+        data,
+        actor=g.api_user,
+        now=datetime.now(UTC),
+        contact=contact,
+        secret_key=current_app.config["SECRET_KEY"],
+    )
+    db.session.commit()
     return jsonify(contact_json(contact))
 
 

@@ -6,7 +6,7 @@ from flask import abort, current_app, g, jsonify, request
 from pydantic import Field
 
 from app.api import bp
-from app.api.schemas import _Strict, parse
+from app.api.schemas import Line, _Strict, parse
 from app.errors import PermissionDenied
 from app.events import policy
 from app.events.models import Event
@@ -21,12 +21,12 @@ from app.invitations.operations import invite
 class Guest(_Strict):
     """A guest given by address; becomes (or finds) an address-book contact."""
 
-    email: str = Field(..., max_length=254)
-    first_name: str = Field("", max_length=120)
-    last_name: str = Field("", max_length=120)
-    salutation: str = Field("", max_length=40)
-    title: str = Field("", max_length=60)
-    organisation: str = Field("", max_length=200)
+    email: Line = Field(..., max_length=254)
+    first_name: Line = Field("", max_length=120)
+    last_name: Line = Field("", max_length=120)
+    salutation: Line = Field("", max_length=40)
+    title: Line = Field("", max_length=60)
+    organisation: Line = Field("", max_length=200)
     language: str = Field("de", pattern="^(de|en)$")
 
 

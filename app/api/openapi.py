@@ -2,8 +2,10 @@
 
 from functools import cache
 
-from app.api.contacts import ContactCreate
+from app.api.contacts import MAX_DUPLICATES, ContactCreate, ContactFields
 from app.api.schemas import ConflictCheck, EventCreate, EventFields, VenueCreate
+from app.conflicts.engine import KINDS
+from app.input_guard import MAX_ID, MAX_YEAR, MIN_YEAR
 
 EVENT = {
     "type": "object",
@@ -61,10 +63,37 @@ def _responses(ok: str, ok_code: str = "200") -> dict:
     }
 
 
+_DAY_OR_TIME = {
+    "type": "string",
+    "description": f"ISO 8601 date or date-time between {MIN_YEAR} and {MAX_YEAR}; without "
+    "an offset: wall time in Europe/Berlin.",
+    "examples": ["2027-01-14", "2027-01-14T18:00", "2027-01-14T18:00:00+01:00"],
+}
+# Query parameters by name; any other name is free text.
+QUERY_SCHEMAS = {
+    "from": _DAY_OR_TIME,
+    "to": _DAY_OR_TIME,
+    "page": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 5000},
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_DUPLICATES},
+    "venue_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "status": {"enum": ["draft", "published", "cancelled"]},
+    "kind": {"enum": list(KINDS)},
+    "severity": {"enum": ["hard", "warning", "info"]},
+}
+
+
 def _query(*names: str) -> list[dict]:
-    """Return query parameter objects."""
+    """Return query parameter objects; an empty value (``?per_page=``) counts as absent."""
     return [
-        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in names
+        {
+            "name": n,
+            "in": "query",
+            "required": False,
+            "allowEmptyValue": True,
+            "schema": QUERY_SCHEMAS.get(n, {"type": "string"}),
+        }
+        for n in names
     ]
 
 
@@ -213,13 +242,22 @@ def document() -> dict:
         "ContactDuplicates": DUPLICATES,
         "Conflicts": CONFLICTS,
     }
-    for model in (EventCreate, EventFields, ConflictCheck, VenueCreate, ContactCreate):
+    models = (EventCreate, EventFields, ConflictCheck, VenueCreate, ContactCreate, ContactFields)
+    for model in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Stadtkalender API", "version": "1"},
+        "info": {
+            "title": "Stadtkalender API",
+            "version": "1",
+            "description": "Query parameters: an empty value (`?per_page=`) counts as absent. "
+            "Bodies: values must have the documented JSON type (booleans are true or false, "
+            "not 0, 1 or strings). Invalid input, including text with a NUL character, line "
+            "breaks in one-line fields or dates outside the supported years, is answered "
+            '422 with `{"errors": {"field": ["message"]}}`.',
+        },
         "servers": [{"url": "/api/v1"}],
         "components": {
             "schemas": schemas,
@@ -301,7 +339,15 @@ def document() -> dict:
                     "summary": "One contact",
                     "parameters": CONTACT_ID,
                     "responses": _responses("Contact"),
-                }
+                },
+                "patch": {
+                    "summary": "Change some fields of a live contact (merged: 404); staff get 403 "
+                    "for the address or do_not_invite while another department has an open "
+                    "invitation of the contact to an upcoming event",
+                    "parameters": CONTACT_ID,
+                    "requestBody": _json("ContactFields"),
+                    "responses": _responses("Contact"),
+                },
             },
             "/contacts/duplicates": {
                 "get": {

@@ -1,10 +1,12 @@
 """API endpoints: departments, venues, events."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import orjson
 from flask import abort, current_app, g, jsonify, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.api import bp, openapi
 from app.api.schemas import EventCreate, EventFields, VenueCreate, parse, parse_when
@@ -13,11 +15,20 @@ from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import operations, policy, queries
 from app.events.models import Event, Status
-from app.events.walltime import local_to_utc
+from app.events.walltime import AmbiguousWallTime, local_to_utc
 from app.extensions import db
-from app.input_guard import parse_id
+from app.input_guard import MAX_YEAR, MIN_YEAR, parse_id, parse_moment
 from app.venues.models import Venue
 from app.vocabularies.models import District
+
+
+@bp.before_request
+def _empty_means_absent():
+    """Drop empty query values: `?per_page=` is the same as no per_page (as documented)."""
+    if any(value == "" for value in request.args.values()):
+        request.args = ImmutableMultiDict(
+            [(k, v) for k, v in request.args.items(multi=True) if v != ""]
+        )
 
 
 @bp.get("/openapi.json", endpoint="openapi")
@@ -98,20 +109,24 @@ def _bound(name: str, tz: str):
     value = request.args.get(name)
     if not value:
         return None
-    try:
-        parsed = datetime.fromisoformat(value) if len(value) > 10 else date.fromisoformat(value)
-    except ValueError:
+    parsed = parse_moment(value)
+    if parsed is None:
         raise ValidationError.single(
-            name, f"Not an ISO 8601 date or date-time: {value!r}."
-        ) from None
+            name,
+            f"Not an ISO 8601 date or date-time between {MIN_YEAR} and {MAX_YEAR}: {value!r}.",
+        )
     if not isinstance(parsed, datetime):
         parsed = datetime.combine(parsed, datetime.min.time())
-    return parsed.astimezone(UTC) if parsed.tzinfo else local_to_utc(parsed, tz)
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else local_to_utc(parsed, tz)
+    except AmbiguousWallTime:
+        # A wall time in the skipped or doubled hour: either instant bounds the list sensibly.
+        return parsed.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def _int_arg(name: str, default: int, maximum: int) -> int:
-    """Read a positive integer query parameter."""
-    value = request.args.get(name, str(default))
+    """Read a positive integer query parameter (absent or empty: the default)."""
+    value = request.args.get(name) or str(default)
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
         raise ValidationError.single(name, f"Expected a whole number from 1 to {maximum}.")
     return int(value)

@@ -7,6 +7,8 @@ Kinds (rules from the product description):
   is published (hard conflicts block publishing), else ``warning``.
 * ``person``: guests of this event are invited to (or accepted for) another event at the same
   time (``warning``) or on the same evening (``info``); a VIP raises ``info`` to ``warning``.
+  Staff see them only for events they may see in full, and only for their own guests (see
+  ``_own_guest``); the communications team and administrators see every guest list.
 * ``audience``: another published event for the same audience on the same day (severity from
   ``CONFLICT_AUDIENCE_SEVERITY``, audiences in ``CONFLICT_AUDIENCE_IGNORE`` never clash).
 * ``holiday``: NRW public holidays (``warning``) and school holidays (``info``).
@@ -53,11 +55,11 @@ from app.conflicts.facts import EventFacts
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.contacts.models import Contact
 from app.events import policy
-from app.events.models import Event, Status, event_audiences
+from app.events.models import Event, Status, event_audiences, event_cohosts
 from app.events.occupancy import local_days, occupied_range
 from app.events.walltime import utc_to_local
 from app.extensions import db
-from app.invitations.models import Answer, Invitation
+from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.sqltypes import UTCDateTime
 from app.venues.models import Venue
 from app.vocabularies.models import Audience
@@ -337,16 +339,45 @@ def _param(name: str, type_):
     return bindparam(name, type_=type_)
 
 
+def _own_guest(mine, theirs, this_event):
+    """SQL: the shared guest is the viewer's own (bound ``viewer_department``).
+
+    That is: the viewer's department hosts the event under check, or it invited the guest to
+    either event. Only such guests may show in a staff view; the rest of another event's guest
+    list is not theirs to see.
+    """
+    department = bindparam("viewer_department", type_=Integer)
+    checked = aliased(Event)
+    return or_(
+        select(1).where(checked.id == this_event, checked.department_id == department).exists(),
+        select(1)
+        .where(event_cohosts.c.event_id == this_event, event_cohosts.c.department_id == department)
+        .exists(),
+        select(1)
+        .where(
+            InvitationDepartment.invitation_id.in_([mine.id, theirs.id]),
+            InvitationDepartment.department_id == department,
+        )
+        .exists(),
+    )
+
+
 @lru_cache(maxsize=64)
 def _hits_statement(
-    has_venue: bool, has_audiences: bool, has_event: bool, has_district: bool, postgresql: bool
+    has_venue: bool,
+    has_audiences: bool,
+    has_event: bool,
+    has_district: bool,
+    postgresql: bool,
+    own_guests_only: bool = False,
 ):
     """Return one statement with every database hit and the facts of the events involved.
 
     Each part yields (kind, event_id, ref_id, n, label, label2); the other events' facts are
     joined on, so a check is one round trip (plus one for rare school holiday and blocked hits).
-    The statement depends only on the proposal's shape and is built once per shape; values
-    travel as bound parameters (see ``_hits_params``).
+    The statement depends only on the proposal's shape (and on whether the viewer sees only
+    their own guests) and is built once per shape; values travel as bound parameters (see
+    ``_hits``).
     """
     first, last = _param("first", Date()), _param("last", Date())
     other = Event.id != bindparam("event_id") if has_event else literal(True)
@@ -415,6 +446,7 @@ def _hits_statement(
             + Contact.last_name
         )
         this_event = bindparam("event_id")
+        own = _own_guest(mine, theirs, this_event) if own_guests_only else literal(True)
         parts.append(
             select(
                 *_row(
@@ -437,6 +469,7 @@ def _hits_statement(
                 theirs.revoked.is_(False),
                 Event.status != Status.CANCELLED,
                 day_overlap(Event.first_day, Event.last_day, first, last, postgresql),
+                own,
             )
         )
         parts.append(
@@ -457,12 +490,15 @@ def _hits_statement(
     )
 
 
-def _hits(p: Proposal, venue: VenueInfo | None):
-    """Execute the hits statement for a proposal."""
+def _hits(p: Proposal, venue: VenueInfo | None, viewer):
+    """Execute the hits statement for a proposal as the viewer may see it."""
     first, last = p.days
     params = {"first": first, "last": last, "starts_at": p.starts_at, "ends_at": p.ends_at}
+    own_guests_only = p.event_id is not None and not sees_all_guests(viewer)
     if p.event_id is not None:
         params["event_id"] = p.event_id
+    if own_guests_only:
+        params["viewer_department"] = getattr(viewer, "department_id", None)
     if venue is not None:
         params["venue_id"] = venue.id
         params["occ_from"], params["occ_until"] = occupied_range(p.starts_at, p.ends_at, venue)
@@ -476,6 +512,7 @@ def _hits(p: Proposal, venue: VenueInfo | None):
         p.event_id is not None,
         venue is not None and venue.district_id is not None,
         _is_postgresql(),
+        own_guests_only,
     )
     return db.session.execute(stmt, params)
 
@@ -508,7 +545,7 @@ def check(p: Proposal, viewer) -> list[Conflict]:
         venue = VenueInfo.of(db.session.get(Venue, p.venue_id))
     by_kind: dict[str, list] = {}
     others: dict[int, EventFacts] = {}
-    for row in _hits(p, venue):
+    for row in _hits(p, venue, viewer):
         by_kind.setdefault(row[0], []).append(row[:6])
         if row[1] is not None and row[1] not in others:
             others[row[1]] = facts.build(row[6:])
@@ -531,6 +568,11 @@ def sort(conflicts: list[Conflict]) -> list[Conflict]:
     return sorted(
         conflicts, key=lambda c: (SEVERITY_RANK[c.severity], c.day, KINDS.index(c.kind), c.key)
     )
+
+
+def sees_all_guests(viewer) -> bool:
+    """Return True for the communications team and administrators: every guest list is theirs."""
+    return bool(getattr(viewer, "sees_everything", False))
 
 
 def _self(p: Proposal) -> list[int]:
@@ -598,8 +640,8 @@ def person_conflict(
 ) -> Conflict:
     """Describe guests shared with another event (overlap: "time" or "evening").
 
-    For an event the viewer may not see, only the number of shared guests is told: who they
-    are and whether they accepted there is that event's guest list.
+    Only for events the viewer may see in full: a hidden event's guest list gives no
+    conflict at all (see ``_person_conflicts``).
     """
     n = len(guests)
     accepted = sum(1 for a in guests.values() if a)
@@ -607,21 +649,6 @@ def person_conflict(
     basis = f"{overlap}|{sorted(guests)}|{accepted}|{len(vip_names)}"
     ids = [this_id, other.id] if this_id is not None else [other.id]
     key = pair_key("person", this_id, other.id)
-    if describe.masked(other):
-        if overlap == "time":
-            message = _(
-                "%(n)d guest(s) of this event are also invited to a reserved event at the "
-                "same time.",
-                n=n,
-            )
-        else:
-            message = _(
-                "%(n)d guest(s) of this event are also invited to a reserved event on the "
-                "same evening.",
-                n=n,
-            )
-        details = {"overlap": overlap, "guests": n, "other": describe.details(other)}
-        return Conflict("person", severity, message, ids, key, day, details, basis=basis)
     title = describe.title(other)
     if overlap == "time":
         message = _(
@@ -663,6 +690,10 @@ def _person_conflicts(p: Proposal, rows, describe: Describer, tz: str) -> list[C
     result = []
     for other_id, guests in shared.items():
         other = describe.events[other_id]
+        if describe.masked(other):
+            # Even a count would tell that the viewer's guest is on a guest list that is
+            # closed to them (a confidential event, another department's draft).
+            continue
         if other.starts_at < p.ends_at and other.ends_at > p.starts_at:
             overlap, day = "time", max(p.days[0], other.first_day)
         else:

@@ -3,13 +3,8 @@
 import csv
 import hashlib
 import io
-import ipaddress
-import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -17,6 +12,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.conflicts import download
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.contacts.csv_import import decode
 from app.errors import ValidationError
@@ -52,42 +48,6 @@ def _private_allowed() -> bool:
     return has_app_context() and bool(current_app.config.get("IMPORT_ALLOW_PRIVATE_ADDRESSES"))
 
 
-def _check_host(url: str, allow_private: bool) -> None:
-    """Refuse addresses inside the city's network (loopback, private, link-local) unless
-    allowed: the server must not become a way into the intranet."""
-    if allow_private:
-        return
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        raise ValidationError.single(
-            "url", _("The address could not be loaded: %(reason)s", reason=host)
-        ) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise ValidationError.single(
-                "url", _("Addresses inside the administration's own network cannot be imported.")
-            )
-
-
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to http and https addresses (urllib would follow ftp), and not
-    into the own network unless allowed."""
-
-    def __init__(self, allow_private: bool):
-        super().__init__()
-        self.allow_private = allow_private
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        """Refuse a redirect to any other scheme or into the own network."""
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            raise ValidationError.single("url", _("The address redirects to a non-web address."))
-        _check_host(newurl, self.allow_private)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def fetch_ics(
     url: str,
     timeout: float = 10,
@@ -96,28 +56,11 @@ def fetch_ics(
 ) -> bytes:
     """Download a calendar from an http or https address, refusing other schemes, addresses in
     the own network (unless allowed; default: the IMPORT_ALLOW_PRIVATE_ADDRESSES setting) and
-    big files."""
+    big files; every hop connects to the very address that was checked."""
     allow_private = _private_allowed() if allow_private is None else allow_private
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError.single(
-            "url", _("Enter an address starting with http:// or https://.")
-        )
-    _check_host(url, allow_private)
-    opener = urllib.request.build_opener(_Redirects(allow_private))
-    headers = {"Accept": "text/calendar, */*", "User-Agent": "Stadtkalender"}
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            data = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as error:
-        message = _("The server answered with HTTP status %(code)d.", code=error.code)
-        raise ValidationError.single("url", message) from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        message = _("The address could not be loaded: %(reason)s", reason=reason)
-        raise ValidationError.single("url", message) from None
+    data = download.fetch(
+        url.strip(), timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
+    )
     if len(data) > max_bytes:
         message = _("The calendar is larger than %(n)d MB.", n=max(1, max_bytes // 1_000_000))
         raise ValidationError.single("url", message)

@@ -19,6 +19,7 @@ from app.conflicts.engine import Conflict, Describer, day_overlap, time_overlap
 from app.conflicts.facts import EventFacts
 from app.conflicts.models import BlockedRange, ConflictReview, ReviewStatus, SchoolHoliday, Severity
 from app.contacts.models import Contact
+from app.events import policy
 from app.events.models import Event, Status, event_audiences
 from app.events.walltime import range_bounds, utc_to_local
 from app.extensions import db
@@ -209,19 +210,32 @@ def _person_conflict(a, b, guests, vips, overlap, day, describe: Describer) -> C
             first=describe.title(a),
             second=describe.title(b),
         )
-    details = {"overlap": overlap, "guests": n, "events": events}
-    if not (describe.masked(a) or describe.masked(b)):  # guests of a hidden event stay hidden
-        if accepted_both:
-            message += " " + _("%(n)d accepted both.", n=accepted_both)
-        if vips:
-            message += " " + _("VIP: %(names)s.", names=", ".join(vips))
-        details |= {
-            "contact_ids": sorted(guests),
-            "accepted_both": accepted_both,
-            "vip": bool(vips),
-        }
+    if accepted_both:
+        message += " " + _("%(n)d accepted both.", n=accepted_both)
+    if vips:
+        message += " " + _("VIP: %(names)s.", names=", ".join(vips))
+    details = {
+        "overlap": overlap,
+        "guests": n,
+        "events": events,
+        "contact_ids": sorted(guests),
+        "accepted_both": accepted_both,
+        "vip": bool(vips),
+    }
     key = engine.pair_key("person", a.id, b.id)
     return Conflict("person", severity, message, [a.id, b.id], key, day, details, basis=basis)
+
+
+def _shows_guests(viewer, a: EventFacts, b: EventFacts, describe: Describer) -> bool:
+    """Return True if the viewer may see the guests a pair of events shares.
+
+    Both guest lists must be open to the viewer in full (a hidden event gives no conflict, not
+    even a count), and for staff one of the events must be their department's: the shared
+    guests are then guests of their own event, never only of others' lists.
+    """
+    if describe.masked(a) or describe.masked(b):
+        return False
+    return engine.sees_all_guests(viewer) or policy.is_host(viewer, a) or policy.is_host(viewer, b)
 
 
 def conflicts_between(
@@ -250,6 +264,11 @@ def conflicts_between(
     for a_id, b_id in sorted(venue_pairs):
         conflicts.append(_venue_conflict(events[a_id], events[b_id], describe))
 
+    person_pairs = {
+        pair: guests
+        for pair, guests in person_pairs.items()
+        if _shows_guests(viewer, events[pair[0]], events[pair[1]], describe)
+    }
     if person_pairs:
         contact_ids = {c for guests in person_pairs.values() for c in guests}
         vip_names = {}

@@ -79,6 +79,16 @@ def is_role_address(address: str) -> bool:
     return local in ROLE_LOCAL_PARTS or re.split(r"[._-]", local)[0] in ROLE_LOCAL_PARTS
 
 
+# --- tags ----------------------------------------------------------------------------------
+
+
+def tag_key(name: str) -> str:
+    """Return the match key of a tag: NFC, case-folded, runs of whitespace as one space."""
+    # Computed in Python, never by SQL lower(): SQLite's lower() only knows ASCII capitals.
+    folded = unicodedata.normalize("NFC", name).casefold()
+    return unicodedata.normalize("NFC", " ".join(folded.split()))
+
+
 # --- names ---------------------------------------------------------------------------------
 
 

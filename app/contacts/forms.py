@@ -10,6 +10,7 @@ from app.accounts.forms import LANGUAGE_CHOICES
 from app.contacts.models import Contact
 from app.contacts.validation import ContactInput
 from app.form_choices import as_choices
+from app.input_guard import CleanText, OneLine
 
 SALUTATIONS = ("Frau", "Herr")
 TEXT_FIELDS = (
@@ -32,33 +33,41 @@ class ContactForm(FlaskForm):
 
     salutation = SelectField(_l("Salutation"), choices=[], validate_choice=False)
     title = StringField(
-        _l("Academic title"), validators=[Length(max=60)], description=_l("For example Dr., Prof.")
+        _l("Academic title"),
+        validators=[Length(max=60), OneLine()],
+        description=_l("For example Dr., Prof."),
     )
     office_title = StringField(
         _l("Official title"),
-        validators=[Length(max=120)],
+        validators=[Length(max=120), OneLine()],
         description=_l("For example Lord Mayor, Head of Department"),
     )
-    first_name = StringField(_l("First name"), validators=[Length(max=120)])
+    first_name = StringField(_l("First name"), validators=[Length(max=120), OneLine()])
     name_particle = StringField(
-        _l("Name particle"), validators=[Length(max=40)], description=_l("von, zu, van …")
+        _l("Name particle"),
+        validators=[Length(max=40), OneLine()],
+        description=_l("von, zu, van …"),
     )
     last_name = StringField(
-        _l("Surname"), validators=[Length(max=120)], render_kw={"required": True}
+        _l("Surname"), validators=[Length(max=120), OneLine()], render_kw={"required": True}
     )
-    email = EmailField(_l("Email"), validators=[Length(max=254)], render_kw={"required": True})
+    email = EmailField(
+        _l("Email"), validators=[Length(max=254), OneLine()], render_kw={"required": True}
+    )
     language = SelectField(_l("Language for invitations"), choices=LANGUAGE_CHOICES)
-    organisation = StringField(_l("Organisation"), validators=[Length(max=200)])
-    function = StringField(_l("Function"), validators=[Length(max=200)])
-    phone = StringField(_l("Phone"), validators=[Length(max=60)])
+    organisation = StringField(_l("Organisation"), validators=[Length(max=200), OneLine()])
+    function = StringField(_l("Function"), validators=[Length(max=200), OneLine()])
+    phone = StringField(_l("Phone"), validators=[Length(max=60), OneLine()])
     tags = StringField(
-        _l("Tags"), description=_l("Separate several tags with commas, e.g. Presse, Rat")
+        _l("Tags"),
+        validators=[OneLine()],
+        description=_l("Separate several tags with commas, e.g. Presse, Rat"),
     )
     vip = BooleanField(_l("VIP (protocol)"))
     do_not_invite = BooleanField(
         _l("Do not invite"), description=_l("The person asked not to receive invitations.")
     )
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000), CleanText()])
     save = SubmitField(_l("Save"))
     anyway = SubmitField(_l("Save anyway"))
 
@@ -101,5 +110,5 @@ class ImportForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Confirm a merge, with an optional reason for the log."""
 
-    reason = StringField(_l("Reason"), validators=[Length(max=200)])
+    reason = StringField(_l("Reason"), validators=[Length(max=200), OneLine()])
     submit = SubmitField(_l("Merge contacts"))

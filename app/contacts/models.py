@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.contacts.dedup import tag_key
 from app.extensions import db
 from app.sqltypes import UTCDateTime
 
@@ -16,13 +17,21 @@ contact_tags = Table(
 )
 
 
+def _tag_key_of_name(context) -> str:
+    """Column default: the match key of the name being inserted."""
+    return tag_key(context.get_current_parameters()["name"])
+
+
 class Tag(db.Model):
     """A free label on contacts (Verteiler), used to invite groups."""
 
     __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_match_key", "match_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)  # as first entered
+    # dedup.tag_key(name): "Ämterrunde", "ämterrunde" and "ÄMTERRUNDE" are one tag.
+    match_key: Mapped[str] = mapped_column(String(240), default=_tag_key_of_name)
 
 
 class Contact(db.Model):
@@ -34,6 +43,17 @@ class Contact(db.Model):
         Index("ix_contacts_mailbox_key", "mailbox_key"),
         Index("ix_contacts_name_key", "name_key"),
         Index("ix_contacts_phonetic_key", "phonetic_key"),
+        # One live contact per mailbox and person, whoever writes at the same moment: a second
+        # insert of the same address and name conflicts and reuses the first. Different names
+        # may share an address (a role mailbox such as info@); merged records keep their keys.
+        Index(
+            "ux_contacts_live_person",
+            "email_key",
+            "name_key",
+            unique=True,
+            sqlite_where=text("merged_into_id IS NULL"),
+            postgresql_where=text("merged_into_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

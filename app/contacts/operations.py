@@ -3,8 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.contacts import dedup
@@ -18,12 +20,26 @@ from app.contacts.candidates import (
 )
 from app.contacts.models import Contact, ContactMerge, NotDuplicate, Tag
 from app.contacts.validation import LIMITS, ContactInput, validate_input
-from app.errors import ValidationError
+from app.db_upsert import insert_ignoring_conflicts
+from app.errors import PermissionDenied, ValidationError
+from app.events.models import Event, Status, event_cohosts
 from app.extensions import db
-from app.invitations.models import Invitation
+from app.invitations import tokens
+from app.invitations.models import Answer, Invitation, InvitationDepartment
 
 # Fields a reused or surviving contact takes over while its own are empty (never the name).
 FILLABLE = ("salutation", "office_title", "organisation", "function", "phone")
+# Answers that still expect mail: the guest comes, may come or waits for a place.
+OPEN_ANSWERS = (Answer.PENDING, Answer.ACCEPTED, Answer.TENTATIVE, Answer.WAITLISTED)
+tag_key = dedup.tag_key
+
+
+class ContactLocked(PermissionDenied):
+    """Staff may not change this part of a contact another department relies on."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -37,18 +53,19 @@ class Saved:
 
 
 def _tag_rows(names: list[str]) -> list[Tag]:
-    """Return the tags with these names, creating missing ones (case-insensitive reuse)."""
-    if not names:
-        return []
-    query = select(Tag).where(func.lower(Tag.name).in_([n.lower() for n in names]))
-    known = {t.name.lower(): t for t in db.session.scalars(query)}
-    rows = []
+    """Return the tags for these names by match key, creating missing ones (races included)."""
+    wanted: dict[str, str] = {}
     for name in names:
-        if name.lower() not in known:
-            known[name.lower()] = Tag(name=name)
-            db.session.add(known[name.lower()])
-        rows.append(known[name.lower()])
-    return rows
+        wanted.setdefault(dedup.tag_key(name), name)
+    if not wanted:
+        return []
+    query = select(Tag).where(Tag.match_key.in_(list(wanted)))
+    found = {t.match_key: t for t in db.session.scalars(query)}
+    missing = [{"name": wanted[k], "match_key": k} for k in wanted if k not in found]
+    if missing:
+        insert_ignoring_conflicts(db.session, Tag, missing)  # a concurrent writer may win
+        found = {t.match_key: t for t in db.session.scalars(query)}
+    return [found[k] for k in wanted]
 
 
 def resolve(contact: Contact) -> Contact:
@@ -60,7 +77,71 @@ def resolve(contact: Contact) -> Contact:
     return contact
 
 
-def _reuse(existing: Contact, values: dict, tags: list[Tag], now: datetime) -> None:
+# --- who may change what -------------------------------------------------------------------
+
+
+def invited_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
+    """Return True if another department has an open invitation of a contact to a coming event."""
+    query = (
+        select(Invitation.id)
+        .join(Event, Event.id == Invitation.event_id)
+        .where(
+            Invitation.contact_id.in_(contact_ids),
+            Invitation.status.in_(OPEN_ANSWERS),
+            Invitation.revoked.is_(False),
+            Event.ends_at > now,
+            Event.status != Status.CANCELLED,
+        )
+    )
+    own = getattr(actor, "department_id", None)
+    if own is not None:  # for staff without a department, every department is another one
+        query = query.where(
+            or_(
+                Event.department_id != own,
+                exists().where(
+                    event_cohosts.c.event_id == Event.id, event_cohosts.c.department_id != own
+                ),
+                exists().where(
+                    InvitationDepartment.invitation_id == Invitation.id,
+                    InvitationDepartment.department_id != own,
+                ),
+            )
+        )
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
+    """Refuse a change of address, opt-out flag or a merge that staff may not make.
+
+    The address book is shared: such a change redirects or stops another department's mail,
+    so while that department has an open invitation, comms or an administrator decides.
+    Without an actor (a command run by an operator) the change is allowed.
+    """
+    if actor is None or getattr(actor, "sees_everything", False):
+        return
+    if not invited_elsewhere([c.id for c in contacts], actor, now):
+        return
+    messages = {
+        "email": _(
+            "Another department has invited this person to an upcoming event: only the "
+            "communications team or an administrator may change the email address."
+        ),
+        "do_not_invite": _(
+            "Another department has invited this person to an upcoming event: only the "
+            "communications team or an administrator may change “Do not invite”."
+        ),
+        "contact": _(
+            "Another department has invited one of these people to an upcoming event: only "
+            "the communications team or an administrator may merge them."
+        ),
+    }
+    raise ContactLocked(what, messages[what])
+
+
+# --- saving --------------------------------------------------------------------------------
+
+
+def _reuse(existing: Contact, values: dict, tags: list[Tag], now: datetime) -> Saved:
     """Add the new tags and fill empty fields of a contact that was entered again."""
     changed = [n for n in FILLABLE if values[n] and not getattr(existing, n)]
     for name in changed:
@@ -69,6 +150,109 @@ def _reuse(existing: Contact, values: dict, tags: list[Tag], now: datetime) -> N
     existing.tags.extend(added)
     if changed or added:
         existing.updated_at = now
+    db.session.flush()
+    return Saved(existing, reused=True)
+
+
+def _live_person(values: dict):
+    """Return the query for the live contact with the same address and name."""
+    return select(Contact).where(
+        Contact.email_key == values["email_key"],
+        Contact.name_key == values["name_key"],
+        Contact.merged_into_id.is_(None),
+    )
+
+
+def _existing(values: dict) -> Contact | None:
+    """Return the contact with the same address and name (the survivor, if it was merged)."""
+    query = select(Contact).where(
+        Contact.email_key == values["email_key"], Contact.name_key == values["name_key"]
+    )
+    same = db.session.scalars(query.order_by(Contact.created_at, Contact.id).limit(1)).first()
+    return None if same is None else resolve(same)
+
+
+def _sharing(values: dict, contact_id: int | None) -> list[Contact]:
+    """Return the other live contacts at the same address under another name."""
+    query = select(Contact).where(
+        Contact.email_key == values["email_key"],
+        Contact.name_key != values["name_key"],
+        Contact.merged_into_id.is_(None),
+    )
+    if contact_id is not None:
+        query = query.where(Contact.id != contact_id)
+    return list(db.session.scalars(query))
+
+
+def _create(values: dict, tags: list[Tag], *, actor, now: datetime, warn: bool) -> Saved:
+    """Insert a contact; when a concurrent writer has just inserted the same person, reuse it.
+
+    The unique index on the live address and name decides (INSERT … ON CONFLICT DO NOTHING):
+    on PostgreSQL the second insert waits for the first transaction and then finds its row.
+    """
+    sharing = _sharing(values, None)
+    row = values | {
+        "created_at": now,
+        "updated_at": now,
+        "created_by_id": getattr(actor, "id", None),
+        "role_address": bool(sharing) or dedup.is_role_address(values["email"]),
+    }
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Contact).values(row).on_conflict_do_nothing().returning(Contact.id)
+    new_id = db.session.scalar(statement)
+    if new_id is None:
+        return _reuse(_existing(values), values, tags, now)
+    contact = db.session.get(Contact, new_id)
+    contact.tags = tags
+    for other in sharing:
+        other.role_address = True
+    db.session.flush()
+    warnings = candidates_for(db.session, probe_of(contact), limit=5) if warn else []
+    return Saved(contact, shared_address=bool(sharing), warnings=warnings)
+
+
+def _update(
+    contact: Contact, values: dict, tags: list[Tag], *, actor, now: datetime, secret_key: str
+) -> Saved:
+    """Change a contact under the sharing rule; a new address gets every invitation new links."""
+    moved = values["email_key"] != contact.email_key
+    if moved:
+        _guard([contact], "email", actor=actor, now=now)
+    if values["do_not_invite"] != contact.do_not_invite:
+        _guard([contact], "do_not_invite", actor=actor, now=now)
+    clash = db.session.scalar(_live_person(values).where(Contact.id != contact.id).limit(1))
+    if clash is not None:
+        raise ValidationError.single(
+            "email", _("Another contact has the same address and name; merge the two instead.")
+        )
+    sharing = _sharing(values, contact.id)
+    readdressed = values["email"] != contact.email
+    for name, value in values.items():
+        setattr(contact, name, value)
+    contact.tags = tags
+    contact.updated_at = now
+    contact.role_address = bool(sharing) or dedup.is_role_address(contact.email)
+    for other in sharing:
+        other.role_address = True
+    db.session.flush()
+    if readdressed:
+        invitations = db.session.scalars(
+            select(Invitation).where(Invitation.contact_id == contact.id)
+        ).all()
+        tokens.readdress(
+            db.session,
+            list(invitations),
+            contact.email,
+            now=now,
+            secret_key=secret_key,
+            renew=moved,
+        )
+    return Saved(contact, shared_address=bool(sharing))
+
+
+def _secret(secret_key: str | None) -> str:
+    """Return the key RSVP tokens are derived with (the app's, unless given)."""
+    return secret_key or current_app.config["SECRET_KEY"]
 
 
 def save_contact(
@@ -78,36 +262,22 @@ def save_contact(
     now: datetime,
     contact: Contact | None = None,
     warn: bool = True,
+    secret_key: str | None = None,
 ) -> Saved:
-    """Create or update a contact; an exact address and name match reuses the existing one."""
+    """Create or update a contact; an exact address and name match reuses the existing one.
+
+    Staff may change the address or the opt-out flag only while no other department has an
+    open invitation of the contact (ContactLocked otherwise).
+    """
     values = validate_input(data)
     tags = _tag_rows(values.pop("tags"))
-    query = select(Contact).where(Contact.email_key == values["email_key"])
     if contact is not None:
-        query = query.where(Contact.id != contact.id)
-    same_address = db.session.scalars(query.order_by(Contact.created_at, Contact.id)).all()
-    if contact is None:
-        same = next((c for c in same_address if c.name_key == values["name_key"]), None)
-        if same is not None:
-            same = resolve(same)
-            _reuse(same, values, tags, now)
-            db.session.flush()
-            return Saved(same, reused=True)
-        contact = Contact(created_at=now, created_by_id=getattr(actor, "id", None))
-        db.session.add(contact)
-    sharing = [
-        c for c in same_address if c.merged_into_id is None and c.name_key != values["name_key"]
-    ]
-    for name, value in values.items():
-        setattr(contact, name, value)
-    contact.tags = tags
-    contact.updated_at = now
-    contact.role_address = bool(sharing) or dedup.is_role_address(contact.email)
-    for other in sharing:
-        other.role_address = True
-    db.session.flush()
-    warnings = candidates_for(db.session, probe_of(contact), limit=5) if warn else []
-    return Saved(contact, shared_address=bool(sharing), warnings=warnings)
+        secret = _secret(secret_key)
+        return _update(contact, values, tags, actor=actor, now=now, secret_key=secret)
+    same = _existing(values)
+    if same is not None:
+        return _reuse(same, values, tags, now)
+    return _create(values, tags, actor=actor, now=now, warn=warn)
 
 
 def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[Candidate]:
@@ -159,15 +329,33 @@ def merge_order(a: Contact, b: Contact) -> tuple[Contact, Contact]:
     return keep, gone
 
 
-def merge(survivor: Contact, other: Contact, *, actor, now: datetime, reason: str = "") -> Contact:
-    """Merge two contacts into the older one (by creation, then id) and log it; return it."""
+def merge(
+    survivor: Contact,
+    other: Contact,
+    *,
+    actor,
+    now: datetime,
+    reason: str = "",
+    secret_key: str | None = None,
+) -> Contact:
+    """Merge two contacts into the older one (by creation, then id) and log it; return it.
+
+    Invitations that move to another address get new links (see tokens.readdress).
+    """
     if survivor.id == other.id or survivor.merged_into_id or other.merged_into_id:
         raise ValidationError.single(
             "contact", _("Only two different contacts that are not merged yet can be merged.")
         )
+    _guard([survivor, other], "contact", actor=actor, now=now)
     keep, gone = sorted((survivor, other), key=lambda c: (c.created_at, c.id))
     details = {"merged": {"name": gone.full_name, "email": gone.email}}
     details |= _move_invitations(keep, gone) | _take_over(keep, gone)
+    if gone.email != keep.email:
+        moved = [db.session.get(Invitation, i) for i in details["invitations_moved"]]
+        renew = gone.email_key != keep.email_key
+        tokens.readdress(
+            db.session, moved, keep.email, now=now, secret_key=_secret(secret_key), renew=renew
+        )
     db.session.execute(
         update(Contact).where(Contact.merged_into_id == gone.id).values(merged_into_id=keep.id)
     )

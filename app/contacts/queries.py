@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.contacts.dedup import name_tokens
+from app.contacts.dedup import name_tokens, tag_key
 from app.contacts.models import Contact, Tag
 from app.invitations.models import Invitation
 
@@ -39,7 +39,7 @@ def _matches(q: str):
     clauses = [
         Contact.email_key.contains(q.strip().casefold(), autoescape=True),
         func.lower(Contact.organisation).contains(text, autoescape=True),
-        Contact.tags.any(func.lower(Tag.name).contains(text, autoescape=True)),
+        Contact.tags.any(Tag.match_key.contains(tag_key(q), autoescape=True)),
     ]
     if words:
         clauses.append(and_(*(Contact.name_key.contains(w, autoescape=True) for w in words)))
@@ -54,7 +54,7 @@ def search(
     if q.strip():
         query = query.where(_matches(q))
     if tag:
-        query = query.where(Contact.tags.any(Tag.name == tag))
+        query = query.where(Contact.tags.any(Tag.match_key == tag_key(tag)))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     query = query.order_by(Contact.last_name, Contact.first_name, Contact.id)
     items = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()

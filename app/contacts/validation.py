@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.contacts import dedup
 from app.contacts.models import Contact
 from app.errors import ValidationError
+from app.input_guard import ONE_LINE_MESSAGE, TEXT_MESSAGE, is_clean_text, is_one_line
 
 LIMITS = {
     "salutation": 40,
@@ -21,6 +22,7 @@ LIMITS = {
     "phone": 60,
     "notes": 5000,
 }
+MULTI_LINE = ("notes",)
 TAG_MAX = 80
 MAX_TAGS = 30
 LANGUAGES = ("de", "en")
@@ -63,6 +65,8 @@ def _clean_tags(names: list[str], errors: dict) -> list[str]:
     """Return the tag names trimmed and without repeats, recording errors."""
     cleaned = list({n.strip().casefold(): n.strip() for n in reversed(names) if n.strip()}.values())
     cleaned.reverse()
+    if not all(is_one_line(n) for n in cleaned):
+        _add(errors, "tags", str(ONE_LINE_MESSAGE))
     if any(len(n) > TAG_MAX for n in cleaned):
         _add(errors, "tags", _("A tag has at most %(n)d characters.", n=TAG_MAX))
     if len(cleaned) > MAX_TAGS:
@@ -77,6 +81,11 @@ def validate_input(data: ContactInput) -> dict:
     for name, limit in LIMITS.items():
         if len(values[name]) > limit:
             _add(errors, name, _("At most %(n)d characters.", n=limit))
+        if name in MULTI_LINE:
+            if not is_clean_text(values[name]):
+                _add(errors, name, str(TEXT_MESSAGE))
+        elif not is_one_line(values[name]):
+            _add(errors, name, str(ONE_LINE_MESSAGE))
     if not values["last_name"]:
         _add(errors, "last_name", _("Please enter a surname."))
     if not _PHONE.fullmatch(values["phone"]):
@@ -84,6 +93,8 @@ def validate_input(data: ContactInput) -> dict:
     email = (data.email or "").strip()
     if not email:
         _add(errors, "email", _("Please enter an email address."))
+    elif not is_one_line(email):
+        _add(errors, "email", str(ONE_LINE_MESSAGE))
     else:
         try:
             values["email"] = dedup.normalise_email(email)

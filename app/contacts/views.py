@@ -2,7 +2,16 @@
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -65,6 +74,8 @@ def edit(contact_id: int | None = None):
                 return _save(form, contact)
         except ValidationError as error:
             apply_errors(form, error)
+        except operations.ContactLocked as error:
+            apply_errors(form, ValidationError.single(error.field, str(error)))
     page = render_template("contacts/form.html", form=form, contact=contact, warnings=warnings)
     return page, 422 if form.errors else 200
 
@@ -72,7 +83,11 @@ def edit(contact_id: int | None = None):
 def _save(form: ContactForm, contact: Contact | None):
     """Save the form through the domain, commit, tell what happened and show the contact."""
     saved = operations.save_contact(
-        form.to_input(), actor=current_user, now=_now(), contact=contact
+        form.to_input(),
+        actor=current_user,
+        now=_now(),
+        contact=contact,
+        secret_key=current_app.config["SECRET_KEY"],
     )
     db.session.commit()
     if saved.reused:
@@ -181,18 +196,31 @@ def merge(first_id: int, second_id: int):
     """Ask for confirmation, then merge the newer contact into the older one."""
     first, second = _live_pair(first_id, second_id)
     form = MergeForm()
+    status = 200
     if form.validate_on_submit():
-        keep = operations.merge(
-            first, second, actor=current_user, now=_now(), reason=form.reason.data or ""
-        )
-        db.session.commit()
-        flash(_("The contacts were merged."), "success")
-        return redirect(url_for("contacts.edit", contact_id=keep.id))
+        try:
+            keep = operations.merge(
+                first,
+                second,
+                actor=current_user,
+                now=_now(),
+                reason=form.reason.data or "",
+                secret_key=current_app.config["SECRET_KEY"],
+            )
+        except operations.ContactLocked as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            status = 403
+        else:
+            db.session.commit()
+            flash(_("The contacts were merged."), "success")
+            return redirect(url_for("contacts.edit", contact_id=keep.id))
     keep, gone = operations.merge_order(first, second)
     counts = queries.invitation_counts(db.session, [keep.id, gone.id])
-    return render_template(
+    page = render_template(
         "contacts/merge.html", keep=keep, gone=gone, form=form, invitations=counts
     )
+    return page, status
 
 
 @bp.post("/duplicates/<int:first_id>/<int:second_id>/not-duplicate")

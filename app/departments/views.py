@@ -9,18 +9,23 @@ from wtforms import BooleanField, EmailField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from app.accounts.access import admin_required
-from app.departments.models import Department
+from app.departments.models import CODE_RE, Department, find_department, normalise_code
 from app.extensions import db
+from app.input_guard import OneLine
 
 bp = Blueprint("departments", __name__, url_prefix="/admin/departments")
-CODE_PATTERN = Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Lower-case letters, digits and -."))
+CODE_PATTERN = Regexp(f"^{CODE_RE.pattern}$", message=_l("Lower-case letters, digits and -."))
 
 
 class DepartmentForm(FlaskForm):
     """Code, name and mailbox of a department."""
 
-    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=32), CODE_PATTERN])
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    code = StringField(
+        _l("Code"),
+        filters=[lambda value: normalise_code(value) if value else value],
+        validators=[InputRequired(), Length(max=32), CODE_PATTERN],
+    )
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200), OneLine()])
     email = EmailField(_l("Mailbox for replies"), validators=[Optional(), Email()])
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
@@ -42,12 +47,8 @@ def edit(department_id: int | None = None):
     department = db.get_or_404(Department, department_id) if department_id else Department()
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
-        clash = db.session.scalar(
-            select(Department.id).where(
-                Department.code == form.code.data, Department.id != department.id
-            )
-        )
-        if clash:
+        clash = find_department(form.code.data)
+        if clash is not None and clash.id != department.id:
             form.code.errors.append(_("This code is taken."))
         else:
             form.populate_obj(department)

@@ -26,7 +26,7 @@ from app.events.models import Event, Visibility
 from app.events.operations import EventInput
 from app.extensions import db
 from app.form_choices import as_choices
-from app.input_guard import MAX_COUNT
+from app.input_guard import MAX_COUNT, CleanText, OneLine
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -53,8 +53,10 @@ class CheckboxListField(SelectMultipleField):
 class EventForm(FlaskForm):
     """Create or edit an event."""
 
-    title = StringField(_l("Title"), validators=[Length(max=200)], render_kw={"required": True})
-    description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
+    title = StringField(
+        _l("Title"), validators=[Length(max=200), OneLine()], render_kw={"required": True}
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=10000), CleanText()])
     all_day = BooleanField(_l("All-day event"))
     start_date = DateField(_l("Start date"), validators=[Optional()], render_kw={"required": True})
     start_time = TimeField(_l("Start time"), validators=[Optional()])
@@ -67,7 +69,7 @@ class EventForm(FlaskForm):
     venue_id = SelectField(_l("Venue"), coerce=int, choices=[], validate_choice=False)
     location = StringField(
         _l("Other location"),
-        validators=[Length(max=300)],
+        validators=[Length(max=300), OneLine()],
         description=_l("Only when no venue from the register fits."),
     )
     department = SelectField(_l("Owning department"), choices=[], validate_choice=False)
@@ -89,7 +91,7 @@ class EventForm(FlaskForm):
     rsvp_deadline_time = TimeField(_l("Reply by (time)"), validators=[Optional()])
     conflict_reason = TextAreaField(
         _l("Reason for publishing despite warnings"),
-        validators=[Length(max=2000)],
+        validators=[Length(max=2000), CleanText()],
         description=_l("Only needed when the conflict check shows warnings."),
     )
     save = SubmitField(_l("Save as draft"))

@@ -1,13 +1,15 @@
 """iCalendar rendering of events; icalendar writes every byte."""
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
-from icalendar.prop import vCategory, vDDDTypes, vInt, vText, vUri
+from icalendar.prop import vCalAddress, vCategory, vDDDTypes, vInt, vText, vUri
 
 from app.events.models import Event, Status, Visibility
 
@@ -19,6 +21,44 @@ _CLASS = {
     Visibility.CONFIDENTIAL: "CONFIDENTIAL",
 }
 RESERVED_DE = "Reserviert"
+# Rows written before input was checked may hold line breaks and control characters: a
+# writer must still produce valid content lines (RFC 5545 forbids CONTROL in TEXT but HTAB).
+_BREAKS = re.compile("\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_TEXT_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def one_line(value: str) -> str:
+    """Return text as one line: line breaks become spaces, other control characters go."""
+    return _CONTROLS.sub("", _BREAKS.sub(" ", value or ""))
+
+
+def text_value(value: str) -> str:
+    """Return multi-line text with LF line breaks only and no other control characters."""
+    return _TEXT_CONTROLS.sub("", _BREAKS.sub("\n", value or ""))
+
+
+def organizer(name: str, address: str) -> vCalAddress:
+    """Return an ORGANIZER value: mailto address with the display name as CN."""
+    value = vCalAddress(f"mailto:{one_line(address).replace(' ', '')}")
+    value.params["CN"] = vText(" ".join(one_line(name).replace('"', "").split()))
+    return value
+
+
+def fallback_organizer(sender: str) -> tuple[str, str]:
+    """Return (name, address) of the sending address, the organizer when a department has none."""
+    name, address = parseaddr(sender)
+    return name or "Stadtkalender", address
+
+
+def organizer_for(
+    department_name: str | None, department_email: str | None, sender: str, *, masked: bool
+) -> tuple[str, str]:
+    """Return the ORGANIZER of a published event: its department, or the city when masked."""
+    fallback = fallback_organizer(sender)
+    if masked or not department_name:
+        return fallback
+    return department_name, department_email or fallback[1]
 
 
 def _offset_at(zone: ZoneInfo, moment: datetime) -> timedelta:
@@ -84,11 +124,19 @@ def _bounds(event: Event) -> tuple[date | datetime, date | datetime]:
     return event.start_local.replace(tzinfo=zone), event.end_local.replace(tzinfo=zone)
 
 
-def build_vevent(event: Event, *, masked: bool, url: str | None, dtstamp: datetime) -> VEvent:
-    """Return the VEVENT of an event for feeds and downloads (no ATTENDEE, no ORGANIZER).
+def build_vevent(
+    event: Event,
+    *,
+    masked: bool,
+    url: str | None,
+    dtstamp: datetime,
+    organized_by: tuple[str, str] | None = None,
+) -> VEvent:
+    """Return the VEVENT of an event for feeds and downloads (no ATTENDEE).
 
-    A masked event shows only that the place and time are reserved. Values are assigned as
-    typed icalendar properties, which skips ``add()``'s type guessing on hot feed paths.
+    ``organized_by`` (name, address) becomes the ORGANIZER that METHOD:PUBLISH requires
+    (RFC 5546, 3.2.1). A masked event shows only that the place and time are reserved. Values
+    are assigned as typed icalendar properties, skipping ``add()``'s type guessing.
     """
     vevent = VEvent()
     vevent["UID"] = vText(event.uid)
@@ -100,18 +148,20 @@ def build_vevent(event: Event, *, masked: bool, url: str | None, dtstamp: dateti
     vevent["STATUS"] = vText(_STATUS[event.status])
     vevent["CLASS"] = vText(_CLASS[event.visibility])
     vevent["LAST-MODIFIED"] = vDDDTypes(event.updated_at.astimezone(UTC))
-    place = event.place
+    if organized_by is not None:
+        vevent["ORGANIZER"] = organizer(*organized_by)
+    place = one_line(event.place)
     if place:
         vevent["LOCATION"] = vText(place)
     if masked:
         vevent["SUMMARY"] = vText(RESERVED_DE)
         vevent["TRANSP"] = vText("OPAQUE")
         return vevent
-    vevent["SUMMARY"] = vText(event.title)
+    vevent["SUMMARY"] = vText(one_line(event.title))
     if event.description:
-        vevent["DESCRIPTION"] = vText(event.description)
+        vevent["DESCRIPTION"] = vText(text_value(event.description))
     if event.category is not None:
-        vevent["CATEGORIES"] = vCategory([event.category.name])
+        vevent["CATEGORIES"] = vCategory([one_line(event.category.name)])
     if url:
         vevent["URL"] = vUri(url)
     vevent["CREATED"] = vDDDTypes(event.created_at.astimezone(UTC))
@@ -126,7 +176,8 @@ def calendar_header(name: str, method: str = "PUBLISH") -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
-    cal.add("x-wr-calname", name)
+    # A title with a line break must not end the property line (X- values are written raw).
+    cal["X-WR-CALNAME"] = vText(one_line(name))
     cal.add("x-wr-timezone", "Europe/Berlin")
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
@@ -154,8 +205,12 @@ def assemble(header: Calendar | bytes, tzids: Iterable[str], vevents: Iterable[b
     return b"".join(parts)
 
 
-def single_event_ics(event: Event, *, masked: bool, url: str | None) -> bytes:
+def single_event_ics(
+    event: Event, *, masked: bool, url: str | None, organized_by: tuple[str, str] | None = None
+) -> bytes:
     """Return a PUBLISH calendar with one event, for "add to calendar" downloads."""
-    vevent = build_vevent(event, masked=masked, url=url, dtstamp=event.updated_at).to_ical()
+    vevent = build_vevent(
+        event, masked=masked, url=url, dtstamp=event.updated_at, organized_by=organized_by
+    ).to_ical()
     tzids = [] if event.all_day else [event.timezone]
     return assemble(header_bytes(event.title if not masked else RESERVED_DE), tzids, [vevent])

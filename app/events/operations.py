@@ -8,13 +8,22 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.departments.models import Department
+from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
 from app.events import policy
 from app.events.models import Event, Status, Visibility
 from app.events.walltime import AmbiguousWallTime, local_to_utc, utc_to_local
 from app.extensions import db
-from app.input_guard import MAX_COUNT, MAX_ID, MAX_YEAR, MIN_YEAR
+from app.input_guard import (
+    MAX_COUNT,
+    MAX_ID,
+    MAX_YEAR,
+    MIN_YEAR,
+    ONE_LINE_MESSAGE,
+    TEXT_MESSAGE,
+    is_clean_text,
+    is_one_line,
+)
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
@@ -53,6 +62,12 @@ class EventInput:
     department: str | None = None
     # Why to publish despite conflict warnings (asked for only when there are warnings).
     conflict_reason: str = ""
+
+    def __post_init__(self) -> None:
+        """Match department codes whatever their letter case, as everywhere else."""
+        if isinstance(self.department, str):
+            self.department = normalise_code(self.department) or None
+        self.co_hosts = [normalise_code(c) if isinstance(c, str) else c for c in self.co_hosts]
 
     @classmethod
     def from_event(cls, event: Event) -> "EventInput":
@@ -101,7 +116,9 @@ def _wall_time(value, name: str, tz: str, errors: _Errors) -> tuple[datetime, da
     if value is None:
         errors.add(name, _("Enter a date and a time."))
         return None
-    if isinstance(value, datetime) and value.tzinfo is not None:
+    if isinstance(value, datetime) and not MIN_YEAR <= value.year <= MAX_YEAR:
+        local = value.replace(tzinfo=None)  # converting an instant near year 1 or 9999 overflows
+    elif isinstance(value, datetime) and value.tzinfo is not None:
         local = utc_to_local(value, tz)
     elif isinstance(value, datetime):
         local = value
@@ -192,6 +209,13 @@ def _check_plain_fields(data: EventInput, errors: _Errors) -> None:
         errors.add("title", _("Please enter a title."))
     elif len(data.title.strip()) > TITLE_MAX:
         errors.add("title", _("At most %(n)d characters.", n=TITLE_MAX))
+    # Titles and places become iCalendar lines and mail headers: one line, no control characters.
+    for name in ("title", "location"):
+        if not is_one_line(getattr(data, name)):
+            errors.add(name, str(ONE_LINE_MESSAGE))
+    for name in ("description", "conflict_reason"):
+        if not is_clean_text(getattr(data, name)):
+            errors.add(name, str(TEXT_MESSAGE))
     if data.visibility not in {v.value for v in Visibility}:
         errors.add("visibility", _("Choose public, internal or confidential."))
     if data.status not in {s.value for s in Status}:
@@ -218,6 +242,10 @@ def _validated(data: EventInput, department: Department, tz: str) -> dict:
         if isinstance(value, datetime):
             wall = _wall_time(value, "rsvp_deadline", tz, errors)
             deadline = wall[1] if wall else None
+        elif not MIN_YEAR <= value.year <= MAX_YEAR:
+            errors.add(
+                "rsvp_deadline", _("Enter a date between %(a)d and %(b)d.", a=MIN_YEAR, b=MAX_YEAR)
+            )
         else:  # a date: the deadline is the end of that day
             deadline = local_to_utc(datetime.combine(value, time(23, 59)), tz)
         if deadline is not None and span is not None and deadline > span[3]:

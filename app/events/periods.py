@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.events.models import Event
+from app.input_guard import parse_day
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,8 @@ class Period:
 
 
 def _parse_date(value: str | None, default: date) -> date:
-    """Return an ISO date from the query string, or the default."""
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+    """Return an ISO date from the query string within the supported years, or the default."""
+    return parse_day(value) or default
 
 
 def agenda_period(value: str | None, today: date, days: int = 28) -> Period:
@@ -40,11 +38,8 @@ def agenda_period(value: str | None, today: date, days: int = 28) -> Period:
 
 def month_period(value: str | None, today: date) -> Period:
     """Return the month grid range: whole weeks (Monday to Sunday) around the month."""
-    try:
-        year, month = (int(p) for p in value.split("-")) if value else (today.year, today.month)
-        month_start = date(year, month, 1)
-    except ValueError:
-        month_start = today.replace(day=1)
+    month_start = parse_day(f"{value}-01") if value and len(value) == 7 else None
+    month_start = month_start or today.replace(day=1)
     last = month_start.replace(day=calendar.monthrange(month_start.year, month_start.month)[1])
     first = month_start - timedelta(days=month_start.weekday())
     end = last + timedelta(days=7 - last.weekday())

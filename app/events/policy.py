@@ -94,6 +94,15 @@ def visible_clause(user) -> ColumnElement[bool]:
     return or_(_ever_published_clause(), own)
 
 
+def details_clause(user) -> ColumnElement[bool]:
+    """SQL condition selecting exactly the events can_see_details allows."""
+    user = _user(user)
+    if user is not None and user.sees_everything:
+        return true()
+    own = hosted_by(user.department_id) if user is not None and user.department_id else false()
+    return and_(visible_clause(user), or_(Event.visibility != Visibility.CONFIDENTIAL, own))
+
+
 def public_clause() -> ColumnElement[bool]:
     """SQL condition for events anyone may see, logged in or not."""
     return visible_clause(None)

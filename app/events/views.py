@@ -16,6 +16,7 @@ from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import ics, operations, periods, policy, queries
 from app.events.forms import FIELD_ALIASES, EventForm
+from app.events.loading import editable_event_or_404, visible_event_or_404
 from app.events.models import Event, Status
 from app.events.operations import EventInput
 from app.events.walltime import range_bounds, utc_to_local
@@ -94,10 +95,7 @@ def _visible_or_404(event_id: int) -> Event:
     """Load an event the current user may see, else 404 (do not reveal that it exists)."""
     # Links load on access: a download or an anonymous view never needs them.
     options = [lazyload(Event.audiences), lazyload(Event.co_hosts)]
-    event = db.get_or_404(Event, event_id, options=options)
-    if not policy.can_view(current_user, event):
-        abort(404)
-    return event
+    return visible_event_or_404(event_id, current_user, options)
 
 
 @bp.get("/events/<int:event_id>")
@@ -129,7 +127,14 @@ def download(event_id: int):
     """Return the event as an .ics file to add to a calendar."""
     event = _visible_or_404(event_id)
     url = current_app.config["BASE_URL"] + url_for("events.show", event_id=event.id)
-    body = ics.single_event_ics(event, masked=queries.is_masked(current_user, event), url=url)
+    masked = queries.is_masked(current_user, event)
+    organized_by = ics.organizer_for(
+        event.department.name,
+        event.department.email,
+        current_app.config["MAIL_DEFAULT_SENDER"],
+        masked=masked,
+    )
+    body = ics.single_event_ics(event, masked=masked, url=url, organized_by=organized_by)
     return current_app.response_class(
         body,
         mimetype="text/calendar",
@@ -139,9 +144,7 @@ def download(event_id: int):
 
 def event_form(event_id: int | None) -> tuple[Event | None, EventForm]:
     """Return the event the user may edit (None: a new one) and its form, else 403/404."""
-    event = db.get_or_404(Event, event_id) if event_id else None
-    if event is not None and not policy.can_edit(current_user, event):
-        abort(403)
+    event = editable_event_or_404(event_id, current_user) if event_id else None
     if event is None and not (current_user.sees_everything or current_user.department):
         abort(403)
     form = EventForm()
@@ -212,7 +215,7 @@ def _save(event: Event | None, data: operations.EventInput) -> Event:
 @bp.post("/events/<int:event_id>/cancel", endpoint="cancel")
 def change_status(event_id: int):
     """Publish or cancel an event (POST with CSRF token; cancelling was confirmed on the page)."""
-    event = db.get_or_404(Event, event_id)
+    event = editable_event_or_404(event_id, current_user)
     target = Status.CANCELLED if request.endpoint == "events.cancel" else Status.PUBLISHED
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -240,9 +243,7 @@ def change_status(event_id: int):
 @bp.get("/events/<int:event_id>/cancel")
 def confirm_cancel(event_id: int):
     """Ask for confirmation before cancelling."""
-    event = db.get_or_404(Event, event_id)
-    if not policy.can_edit(current_user, event):
-        abort(403)
+    event = editable_event_or_404(event_id, current_user)
     return render_template(
         "events/confirm_cancel.html",
         event=event,

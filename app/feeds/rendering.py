@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from sqlalchemy import Integer, LargeBinary, String, bindparam, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from app.departments.models import Department
 from app.events import ics
 from app.events.models import Event, Status, Visibility
 from app.venues.models import Venue
@@ -38,8 +39,11 @@ _FEED_COLUMNS = (
         Venue.name.label("venue_name"),
         Venue.address.label("venue_address"),
         Category.name.label("category_name"),
+        Department.name.label("department_name"),
+        Department.email.label("department_email"),
     )
     .select_from(Event)
+    .join(Department, Department.id == Event.department_id)
     .outerjoin(Venue, Venue.id == Event.venue_id)
     .outerjoin(Category, Category.id == Event.category_id)
 )
@@ -66,37 +70,62 @@ class _FeedEvent:
     created_at: datetime
     place: str
     category: SimpleNamespace | None
+    department_name: str
+    department_email: str | None
 
     @classmethod
     def from_row(cls, row) -> "_FeedEvent":
         """Build from a row of _FEED_COLUMNS (the place as Event.place words it)."""
-        *head, venue_name, venue_address, category_name = row
+        *head, venue_name, venue_address, category_name, dept_name, dept_email = row
         if venue_name is not None:
             place = ", ".join(p for p in (venue_name, venue_address) if p)
         else:
             place = head[12]
         category = SimpleNamespace(name=category_name) if category_name is not None else None
-        return cls(*head, place, category)
+        return cls(*head, place, category, dept_name, dept_email)
 
 
-def cache_key(revision: int, master: int, base_url: str) -> str:
-    """Return the key under which a serialised VEVENT stays valid."""
-    return f"{revision}:{master}:{sha256(base_url.encode()).hexdigest()[:16]}"
+# Raised whenever the serialised form changes, so that fragments cached in the rows by an
+# older release are rendered again (2: ORGANIZER in every VEVENT, sanitised one-line values).
+FRAGMENT_FORMAT = 2
 
 
-def _render(event, *, masked: bool, base_url: str) -> bytes:
+def cache_key(revision: int, master: int, base_url: str, sender: str) -> str:
+    """Return the key under which a serialised VEVENT stays valid.
+
+    Departments are master data (a change raises ``master``); the sending address, the
+    organizer of departments without an address of their own, is configuration.
+    """
+    digest = sha256(f"{base_url}|{sender}".encode()).hexdigest()[:16]
+    return f"v{FRAGMENT_FORMAT}:{revision}:{master}:{digest}"
+
+
+def _render(event, *, masked: bool, base_url: str, sender: str) -> bytes:
     """Serialise one event's VEVENT."""
     url = None if masked else f"{base_url}/events/{event.id}"
-    return ics.build_vevent(event, masked=masked, url=url, dtstamp=event.updated_at).to_ical()
+    organized_by = ics.organizer_for(
+        event.department_name, event.department_email, sender, masked=masked
+    )
+    return ics.build_vevent(
+        event, masked=masked, url=url, dtstamp=event.updated_at, organized_by=organized_by
+    ).to_ical()
 
 
 def feed_body(
-    session, query, *, name: str, base_url: str, masked_ids: set[int] | None, master: int
+    session,
+    query,
+    *,
+    name: str,
+    base_url: str,
+    masked_ids: set[int] | None,
+    master: int,
+    sender: str,
 ) -> tuple[bytes, list[dict]]:
     """Render the events selected by ``query`` (a select of Event) as one PUBLISH calendar.
 
-    ``masked_ids`` are the confidential events to show only as "reserved". Returns the body
-    and the fresh serialisations to store (see store_fragments).
+    ``masked_ids`` are the confidential events to show only as "reserved"; ``sender`` is the
+    mail sender, the organizer for departments without an address. Returns the body and the
+    fresh serialisations to store (see store_fragments).
     """
     light = query.with_only_columns(
         Event.id,
@@ -111,7 +140,8 @@ def feed_body(
     fragments: dict[int, bytes] = {}
     missing: list[int] = []
     for row in rows:
-        if row.id in masked_ids or row.ics_cache_key != cache_key(row.revision, master, base_url):
+        key = cache_key(row.revision, master, base_url, sender)
+        if row.id in masked_ids or row.ics_cache_key != key:
             missing.append(row.id)
         else:
             fragments[row.id] = row.ics_cache
@@ -123,14 +153,14 @@ def feed_body(
             _FeedEvent.from_row, session.execute(_FEED_COLUMNS.where(Event.id.in_(chunk)))
         ):
             masked = event.id in masked_ids
-            fragments[event.id] = _render(event, masked=masked, base_url=base_url)
+            fragments[event.id] = _render(event, masked=masked, base_url=base_url, sender=sender)
             if not masked:
                 fresh.append(
                     {
                         "event_id": event.id,
                         "rev": event.revision,
                         "data": fragments[event.id],
-                        "key": cache_key(event.revision, master, base_url),
+                        "key": cache_key(event.revision, master, base_url, sender),
                     }
                 )
     tzids = {row.timezone for row in rows if not row.all_day}

@@ -39,7 +39,13 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
         masked = masked_ids_fn() if masked_ids_fn else None
         base_url = current_app.config["BASE_URL"]
         body, fresh = feed_body(
-            db.session, query, name=name, masked_ids=masked, master=master, base_url=base_url
+            db.session,
+            query,
+            name=name,
+            masked_ids=masked,
+            master=master,
+            base_url=base_url,
+            sender=current_app.config["MAIL_DEFAULT_SENDER"],
         )
         if fresh:  # a cache write on GET: keep the serialisations for every later request
             store_fragments(db.session, fresh)

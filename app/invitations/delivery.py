@@ -83,6 +83,11 @@ def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     _keep_loaded(session, invitation.event)
     if row.kind in ("invitation", "update") and row.sequence < invitation.event.sequence:
         return None
+    # Read after the invitation (its token): if the guest's address has changed since the row
+    # was claimed or read, the row still names the old one, which must not get the new link.
+    address = session.scalar(select(Contact.email).where(Contact.id == invitation.contact_id))
+    if address is None or address.casefold() != row.recipient.casefold():
+        return None
     message = compose(invitation, row.kind, settings_from_config(), now)
     message["Message-ID"] = row.message_id
     return message.as_bytes(policy=SMTP_COMPAT)
@@ -169,7 +174,7 @@ def render_pending(*, now: datetime, batch_size: int = 200) -> int:
         for row in rows:
             raw = render_queued(db.session, row, now)
             if raw is not None:
-                rendered.append({"row_id": row.id, "raw": raw})
+                rendered.append({"row_id": row.id, "raw": raw, "queued_for": row.recipient})
         last_id = rows[-1].id
         db.session.rollback()  # end the read transaction before writing
         if rendered:
@@ -178,6 +183,8 @@ def render_pending(*, now: datetime, batch_size: int = 200) -> int:
                 .where(
                     OutboxMessage.__table__.c.id == bindparam("row_id"),
                     OutboxMessage.__table__.c.message.is_(None),
+                    # An address change meanwhile (tokens.readdress) wants a new rendering.
+                    OutboxMessage.__table__.c.recipient == bindparam("queued_for"),
                 )
                 .values(message=bindparam("raw")),
                 rendered,

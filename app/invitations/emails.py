@@ -51,8 +51,8 @@ class MailSettings:
 
 
 def _clean_cn(value: str) -> str:
-    """Strip what breaks CN parameters in some clients (quotes, line breaks)."""
-    return " ".join(value.replace('"', "").replace("\r", " ").replace("\n", " ").split())
+    """Strip what breaks CN parameters in some clients (quotes, line breaks, control characters)."""
+    return " ".join(ics.one_line(value).replace('"', "").split())
 
 
 def organizer_address(invitation: Invitation, settings: MailSettings) -> str:
@@ -152,7 +152,9 @@ def compose(invitation: Invitation, kind: str, settings: MailSettings, now: date
     alternative.attach(_text_part(html, "html"))
     alternative.attach(_calendar_part(calendar, "text", "calendar", method=method, charset="utf-8"))
     message = MIMEMultipart("mixed")
-    message["Subject"] = Header(subject, "utf-8").encode()
+    # A Header object, folded by the generator knowing the field name: a pre-encoded string
+    # would be folded again by compat32, starting with an empty first line.
+    message["Subject"] = Header(subject, "utf-8", header_name="Subject")
     message["From"] = settings.sender
     message["To"] = formataddr((_clean_cn(invitation.contact.full_name), invitation.contact.email))
     if event.department.email:

@@ -5,7 +5,7 @@ from email.utils import getaddresses
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.contacts.dedup import describe
+from app.contacts.dedup import describe, tag_key
 from app.contacts.models import Contact, Tag, contact_tags
 from app.contacts.operations import save_contact
 from app.contacts.validation import ContactInput
@@ -49,7 +49,8 @@ def contacts_by_tags(names: list[str]) -> list[Contact]:
             select(Contact)
             .join(contact_tags, contact_tags.c.contact_id == Contact.id)
             .join(Tag, Tag.id == contact_tags.c.tag_id)
-            .where(Tag.name.in_(names), Contact.merged_into_id.is_(None))
+            .where(Tag.match_key.in_([tag_key(n) for n in names]))
+            .where(Contact.merged_into_id.is_(None))
         )
         .unique()
         .all()
@@ -66,35 +67,43 @@ def contacts_by_ids(ids: list[int]) -> list[Contact]:
     return list(found)
 
 
+def _warnings(saved) -> list[dict]:
+    """Return the possible-duplicate warnings of a saved guest contact."""
+    return [
+        {
+            "kind": "possible_duplicate",
+            "contact_id": saved.contact.id,
+            "other_contact_id": candidate.other.id,
+            "score": round(candidate.match.score, 2),
+            "reasons": [describe(code) for code in candidate.match.reasons],
+            "message": _(
+                "%(new)s may be the same person as %(other)s <%(email)s>.",
+                new=saved.contact.full_name or saved.contact.email,
+                other=candidate.other.full_name,
+                email=candidate.other.email,
+            ),
+        }
+        for candidate in saved.warnings
+    ]
+
+
 def contacts_for_guests(guests: list[dict], *, actor, now) -> tuple[list[Contact], list[dict]]:
     """Return an address-book contact per guest (found or created) and duplicate warnings."""
-    contacts, warnings = [], []
-    for number, guest in enumerate(guests):
+    saved = {}
+    # Always in address order: two requests creating the same new contacts then meet at the
+    # first common one, where the second waits for the first, instead of locking crosswise.
+    order = sorted(range(len(guests)), key=lambda n: str(guests[n].get("email", "")).casefold())
+    for number in order:
+        guest = guests[number]
         data = ContactInput(**{k: v for k, v in guest.items() if k in GUEST_FIELDS})
         try:
-            saved = save_contact(data, actor=actor, now=now)
+            saved[number] = save_contact(data, actor=actor, now=now)
         except ValidationError as error:
             raise ValidationError(
                 {f"guests.{number}.{name}": messages for name, messages in error.errors.items()}
             ) from None
-        contacts.append(saved.contact)
-        warnings.extend(
-            {
-                "kind": "possible_duplicate",
-                "contact_id": saved.contact.id,
-                "other_contact_id": candidate.other.id,
-                "score": round(candidate.match.score, 2),
-                "reasons": [describe(code) for code in candidate.match.reasons],
-                "message": _(
-                    "%(new)s may be the same person as %(other)s <%(email)s>.",
-                    new=saved.contact.full_name or saved.contact.email,
-                    other=candidate.other.full_name,
-                    email=candidate.other.email,
-                ),
-            }
-            for candidate in saved.warnings
-        )
-    return contacts, warnings
+    ordered = [saved[number] for number in range(len(guests))]
+    return [s.contact for s in ordered], [w for s in ordered for w in _warnings(s)]
 
 
 def contacts_for_invite(form, *, actor, now) -> tuple[list[Contact], list[dict]]:

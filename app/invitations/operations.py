@@ -132,13 +132,13 @@ def invite(
         sequence=event.sequence,
         now=now,
     )
-    result.warnings = person_clashes(event, list(guests))
+    result.warnings = person_clashes(event, list(guests), viewer=actor)
     db.session.flush()
     return result
 
 
-def person_clashes(event: Event, contact_ids: list[int]) -> list[dict]:
-    """Warn about guests invited to another event that overlaps this one."""
+def person_clashes(event: Event, contact_ids: list[int], *, viewer) -> list[dict]:
+    """Warn about guests invited to another overlapping event whose guests the viewer may see."""
     warnings = []
     for chunk in _chunks(contact_ids):
         stmt = (
@@ -150,6 +150,8 @@ def person_clashes(event: Event, contact_ids: list[int]) -> list[dict]:
                 Event.status != Status.CANCELLED,
                 and_(Event.starts_at < event.ends_at, Event.ends_at > event.starts_at),
                 Invitation.status != Answer.DECLINED,
+                # A confidential event or a draft closed to the viewer stays unnamed (issue 8.2).
+                policy.details_clause(viewer),
             )
         )
         for contact_id, other_id, title in db.session.execute(stmt):

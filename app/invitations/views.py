@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.forms import ConfirmForm
 from app.contacts.models import Contact, Tag
 from app.errors import PermissionDenied, ValidationError
-from app.events import policy
+from app.events.loading import editable_event_or_404
 from app.events.models import Event
 from app.extensions import db
 from app.form_choices import as_choices
@@ -28,11 +28,8 @@ bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/guest
 
 
 def _event_or_403(event_id: int) -> Event:
-    """Load an event whose guest list the user may see (hosts and comms only)."""
-    event = db.get_or_404(Event, event_id)
-    if not policy.can_edit(current_user, event):
-        abort(403)
-    return event
+    """Load an event whose guest list the user may see (hosts and comms only; 404 if hidden)."""
+    return editable_event_or_404(event_id, current_user)
 
 
 def _invite_form() -> InviteForm:

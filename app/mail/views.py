@@ -1,8 +1,10 @@
-"""Development-only pages that show the mails caught by `flask mail catcher`."""
+"""Development-only pages for administrators: the mails caught by `flask mail catcher`."""
 
 from flask import Blueprint, Response, abort, current_app, render_template
+from flask_login import current_user
 
 from app.accounts.access import public
+from app.extensions import login
 from app.mail.catcher import catcher_dir, list_caught, load_caught, raw_bytes
 
 bp = Blueprint("mail", __name__, url_prefix="/dev/mail")
@@ -15,10 +17,17 @@ HTML_CSP = (
 
 
 @bp.before_request
-def _development_only() -> None:
-    """Answer 404 outside development: the pages show every mail the app sends, to anyone."""
+def _development_admins_only():
+    """Answer 404 outside development and admit only administrators: mails carry RSVP links."""
+    # The views are marked public so that this 404 comes before the login wall's redirect,
+    # which would tell that the pages exist.
     if current_app.config.get("ENV_NAME") != "development":
         abort(404)
+    if not current_user.is_authenticated:
+        return login.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
 
 
 @bp.get("/")

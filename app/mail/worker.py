@@ -1,30 +1,37 @@
 """The delivery worker: claims due outbox rows, sends them over one SMTP connection, records.
 
 Claims are short committed transactions, so that a row is never sent by two workers and a
-crashed worker's rows come back once its claim is older than ``claim_timeout``. Each outcome is
-committed before the next mail's data goes to the server, so a crash repeats at most the mail in
-flight.
+crashed worker's rows come back once its claim is older than ``claim_timeout`` (renewed while a
+batch is sent, see app/mail/claims.py). Each outcome is committed before the next mail's data
+goes to the server, so a crash repeats at most the mail in flight. A lost database is waited
+for with growing pauses; outcomes not yet written and the unsent rest of the batch are written
+and handed back as soon as it answers again.
 """
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from flask import current_app
+from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.db_outage import describe, is_connection_error
 from app.extensions import db
+from app.mail.claims import Heartbeat, claim, pending, release
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.smtp import DeliveryError, SmtpLink, envelope_sender
 
 log = logging.getLogger(__name__)
 outbox = OutboxMessage.__table__
 
-CLAIM_TIMEOUT = timedelta(minutes=10)
+CLAIM_TIMEOUT = timedelta(seconds=120)  # unless MAIL_CLAIM_TIMEOUT says otherwise
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
@@ -46,6 +53,7 @@ class DeliveryReport:
     failed: int = 0
     dropped: int = 0
     batches: int = 0
+    outages: int = 0  # database errors waited out
 
 
 def utcnow() -> datetime:
@@ -60,65 +68,10 @@ def backoff(failures: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(failures - 1, 0), LONGEST_RETRY)
 
 
-def claim(
-    db_conn: Connection | Session,
-    *,
-    worker_id: str,
-    now: datetime,
-    limit: int,
-    claim_timeout: timedelta,
-) -> list[Row]:
-    """Mark up to ``limit`` due rows as being sent by this worker, commit, and return them.
-
-    Due are queued rows whose time has come and rows whose claim has expired (a crashed worker).
-    On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so concurrent workers get
-    disjoint sets without waiting; SQLite has a single writer, so the one UPDATE is atomic.
-    """
-    due = or_(
-        and_(outbox.c.status == MailStatus.QUEUED, outbox.c.next_attempt_at <= now),
-        and_(outbox.c.status == MailStatus.SENDING, outbox.c.claimed_at < now - claim_timeout),
-    )
-    picked = (
-        select(outbox.c.id)
-        .where(due)
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(outbox)
-        .where(outbox.c.id.in_(picked.scalar_subquery()))
-        .values(status=MailStatus.SENDING, claimed_by=worker_id, claimed_at=now)
-        .returning(outbox.c.id, outbox.c.recipient, outbox.c.message, outbox.c.attempts)
-    )
-    rows = db_conn.execute(statement).all()
-    db_conn.commit()
-    return sorted(rows, key=lambda row: row.id)
-
-
-def count_due(session: Session, *, now: datetime) -> int:
-    """Return how many queued mails are due now."""
-    return session.scalar(
-        select(func.count())
-        .select_from(outbox)
-        .where(outbox.c.status == MailStatus.QUEUED, outbox.c.next_attempt_at <= now)
-    )
-
-
-def release(db_conn: Connection | Session, ids: Sequence[int], *, worker_id: str) -> None:
-    """Give claimed rows back to the queue unchanged (the worker is stopping), and commit."""
-    if not ids:
-        return
-    db_conn.execute(
-        update(outbox)
-        .where(
-            outbox.c.id.in_(ids),
-            outbox.c.status == MailStatus.SENDING,
-            outbox.c.claimed_by == worker_id,
-        )
-        .values(status=MailStatus.QUEUED, claimed_at=None, claimed_by="")
-    )
-    db_conn.commit()
+def configured_claim_timeout() -> timedelta:
+    """Return MAIL_CLAIM_TIMEOUT of the current app as a timedelta."""
+    seconds = current_app.config.get("MAIL_CLAIM_TIMEOUT")
+    return timedelta(seconds=float(seconds)) if seconds else CLAIM_TIMEOUT
 
 
 class _Recorder:
@@ -152,7 +105,7 @@ class _Recorder:
 
 
 class DeliveryWorker:
-    """Delivers the outbox in batches until it is empty or until told to stop."""
+    """Delivers the outbox in batches until it is empty, or done, or until told to stop."""
 
     def __init__(
         self,
@@ -162,79 +115,173 @@ class DeliveryWorker:
         now_fn: Callable[[], datetime] = utcnow,
         progress: Callable[[DeliveryReport], None] | None = None,
         poll_interval: float = 5.0,
-        claim_timeout: timedelta = CLAIM_TIMEOUT,
+        claim_timeout: timedelta | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         stop: threading.Event | None = None,
         render: Renderer | None = None,
         smtp_timeout: float = 60.0,
+        outage_pause: tuple[float, float] = (1.0, 30.0),
     ) -> None:
         self.worker_id = worker_id
         self.batch_size = batch_size
         self.now_fn = now_fn
         self.progress = progress
         self.poll_interval = poll_interval
-        self.claim_timeout = claim_timeout
+        self.claim_timeout = claim_timeout or configured_claim_timeout()
         self.max_attempts = max_attempts
         self.stop = stop or threading.Event()
         self.render = render
         self.link = SmtpLink(timeout=smtp_timeout)
+        self.outage_pause = outage_pause  # first and longest pause after a database error
         self.report = DeliveryReport()
         self.session: Session = db.session  # for renderers, which work with the ORM
-        self.conn: Connection  # the worker's own connection, set per batch
+        self.conn: Connection  # the worker's own connection, set per round
         self.unreachable: DeliveryError | None = None  # the SMTP server, during this batch
         self.recorder: _Recorder
+        self.held: list[int] = []  # the claimed batch until it has been handed back
+        self.unwritten: dict[int, dict] = {}  # outcomes submitted, not yet committed
+        self.outages = 0  # database errors in a row
 
-    def run(self, *, until_empty: bool) -> DeliveryReport:
-        """Deliver due mail; return when nothing is due (until_empty) or when stopped."""
+    def run(self, *, until_empty: bool = False, until_done: bool = False) -> DeliveryReport:
+        """Deliver until stopped, or until nothing is due (until_empty) or left (until_done).
+
+        Left are queued mails, also those waiting for a retry, and mails being sent.
+        """
         sender = envelope_sender()
         self.recorder = _Recorder()
         try:
             while not self.stop.is_set():
-                # One connection per batch, without a pool checkout (and its ping) per mail. The
-                # claim and each outcome are single statements, so autocommit makes each its own
-                # transaction in one round trip.
-                connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                with connection as self.conn:
-                    now = self.now_fn()
-                    batch = claim(
-                        self.conn,
-                        worker_id=self.worker_id,
-                        now=now,
-                        limit=self.batch_size,
-                        claim_timeout=self.claim_timeout,
-                    )
-                    if batch:
-                        self._deliver_batch(batch, sender, claimed_at=now)
-                        continue
-                if until_empty:
+                try:
+                    pause = self._round(sender, until_empty=until_empty, until_done=until_done)
+                except SQLAlchemyError as error:
+                    if not is_connection_error(error):
+                        raise
+                    self._outage(error)
+                    continue
+                self.outages = 0
+                if pause is None:
                     break
-                self.link.close()  # servers drop idle sessions anyway
-                self.stop.wait(self.poll_interval)
+                if pause:
+                    self.link.close()  # servers drop idle sessions anyway
+                    self.stop.wait(pause)
         finally:
             self.link.close()
-            self.recorder.close()
+            self._shut_down()
         return self.report
+
+    def _round(self, sender: str, *, until_empty: bool, until_done: bool) -> float | None:
+        """Claim and send one batch; return the pause before the next round, None to finish."""
+        # One connection per round, without a pool checkout (and its ping) per mail. The claim
+        # and each outcome are single statements, so autocommit makes each its own transaction
+        # in one round trip.
+        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with connection as self.conn:
+            self._settle()
+            now = self.now_fn()
+            batch = claim(
+                self.conn,
+                worker_id=self.worker_id,
+                now=now,
+                limit=self.batch_size,
+                claim_timeout=self.claim_timeout,
+            )
+            if batch:
+                self._deliver_batch(batch, sender, claimed_at=now)
+                return 0.0
+            if until_empty:
+                return None
+            if not until_done:
+                return self.poll_interval
+            left, next_at = pending(self.conn)
+            if not left:
+                return None
+            wait = (next_at - now).total_seconds() if next_at else self.poll_interval
+            return min(max(wait, 0.05), self.poll_interval)
+
+    def _settle(self) -> None:
+        """Write the outcomes and give back the rows that a database outage left behind."""
+        for params in list(self.unwritten.values()):
+            self._write(params)
+        if self.held:
+            release(self.conn, self.held, worker_id=self.worker_id)
+            self.held = []
+
+    def _outage(self, error: SQLAlchemyError) -> None:
+        """Pause after a database error, longer each time in a row; the next round reconnects."""
+        self.outages += 1
+        self.report.outages += 1
+        self.link.close()  # a mail may be half handed over; the next starts a fresh session
+        with suppress(SQLAlchemyError):
+            self.recorder.wait()  # its failed outcome stays in self.unwritten
+        self._end_read(close=True)
+        first, longest = self.outage_pause
+        pause = min(first * 2 ** min(self.outages - 1, 16), longest)
+        log.warning(
+            "database unavailable (%s); %d claimed mails to hand back; trying again in %.1f s",
+            describe(error),
+            len(self.held),
+            pause,
+        )
+        self.stop.wait(pause)
+
+    def _shut_down(self) -> None:
+        """End the recorder, and write and hand back what an error left behind, if possible."""
+        try:
+            self.recorder.close()
+        except SQLAlchemyError as error:
+            log.warning("writing the last outcome failed: %s", describe(error))
+        if not (self.held or self.unwritten):
+            return
+        try:
+            connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with connection as self.conn:
+                self._settle()
+        except SQLAlchemyError as error:
+            log.warning(
+                "could not hand back %d claimed mails (%s); another worker sends them once "
+                "the claim has expired",
+                len(self.held),
+                describe(error),
+            )
+
+    def _end_read(self, *, close: bool = False) -> None:
+        """End the renderers' read transaction (it writes nothing); after an outage, the session."""
+        try:
+            self.session.rollback()
+        except SQLAlchemyError:
+            close = True
+        if close:
+            with suppress(SQLAlchemyError):
+                self.session.close()
 
     def _deliver_batch(self, batch: list[Row], sender: str, *, claimed_at: datetime) -> None:
         """Send a claimed batch, committing each outcome; give back what is left when stopping."""
-        done = 0
+        ids = [row.id for row in batch]
+        self.held = ids
         self.unreachable = None
+        done = 0
+        heartbeat = Heartbeat(
+            db.engine,
+            ids,
+            worker_id=self.worker_id,
+            now_fn=self.now_fn,
+            claimed_at=claimed_at,
+            claim_timeout=self.claim_timeout,
+        )
         try:
-            for row in batch:
-                age = self.now_fn() - claimed_at
-                if self.stop.is_set() or age > self.claim_timeout / 2:
-                    break  # stopping, or another worker may soon take these rows over
-                self._deliver_one(row, sender)
-                done += 1
-                if self.progress is not None:
-                    self.progress(self.report)
-        finally:
-            try:
+            with heartbeat:
+                for row in batch:
+                    if self.stop.is_set() or heartbeat.expiring():
+                        break  # stopping, or another worker may soon take these rows over
+                    self._deliver_one(row, sender)
+                    done += 1
+                    if self.progress is not None:
+                        self.progress(self.report)
                 self.recorder.wait()
-            finally:
-                self.session.rollback()  # ends the renderers' read transaction (writes nothing)
-                self.conn.rollback()  # a no-op unless an error left a transaction open
-                release(self.conn, [row.id for row in batch[done:]], worker_id=self.worker_id)
+        finally:
+            self._end_read()
+        release(self.conn, ids[done:], worker_id=self.worker_id)
+        self.held = []
         self.report.batches += 1
         if self.progress is not None:
             self.progress(self.report)
@@ -275,6 +322,8 @@ class DeliveryWorker:
             # batch shares are loaded once; _deliver_batch ends it.
             return self.render(self.session, self.session.get(OutboxMessage, row_id), self.now_fn())
         except Exception as error:  # one broken row must not stop the delivery of the others
+            if is_connection_error(error):
+                raise  # the database is gone, not the row broken: wait for it, count no attempt
             log.exception("rendering outbox row %s failed", row_id)
             self.session.rollback()
             raise DeliveryError(f"rendering failed: {error!r}", permanent=False) from error
@@ -301,14 +350,16 @@ class DeliveryWorker:
         """Record the outcome of one row, if this worker still holds its claim."""
         params = {"row_id": row.id, "holder": self.worker_id, "status": status}
         params |= {"last_error": error[:2000]} | values
+        self.unwritten[row.id] = params
         self.recorder.submit(lambda: self._write(params))
 
     def _write(self, params: dict) -> None:
-        """Write one outcome and commit it (on the recorder's thread)."""
+        """Write one outcome and commit it (on the recorder's thread, or after an outage)."""
         self.conn.execute(RECORD, params)
         self.conn.commit()
+        self.unwritten.pop(params["row_id"], None)
 
 
-def deliver(*, until_empty: bool, **options) -> DeliveryReport:
+def deliver(*, until_empty: bool = False, until_done: bool = False, **options) -> DeliveryReport:
     """Run a DeliveryWorker (see its arguments) once and return its report."""
-    return DeliveryWorker(**options).run(until_empty=until_empty)
+    return DeliveryWorker(**options).run(until_empty=until_empty, until_done=until_done)

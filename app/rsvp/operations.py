@@ -1,5 +1,6 @@
 """Guests' answers: capacity, waiting list and confirmations; flushes, never commits."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -81,6 +82,27 @@ def _check(
         raise ValidationError(errors)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What became of an answer: the status, whether it changed, companions without a place."""
+
+    status: Answer
+    changed: bool
+    refused_companions: int = 0
+
+
+def _companions_that_fit(event: Event, invitation: Invitation, wanted: int) -> int:
+    """Return how many of the wanted companions a guest who holds a seat may bring.
+
+    The guest's own seat and the companions already granted are kept even if the capacity was
+    lowered meanwhile; only companions beyond the free places are refused.
+    """
+    if event.capacity is None:
+        return wanted
+    room = event.capacity - seats_taken(event, excluding=invitation.id) - 1
+    return min(wanted, max(room, invitation.plus_ones))
+
+
 def respond(
     invitation: Invitation,
     answer: Answer,
@@ -90,23 +112,32 @@ def respond(
     comment: str = "",
     needs: str = "",
     actor=None,
-) -> Answer:
+) -> Reply:
     """Record an answer (by the guest's link, or by staff when actor is given).
 
-    Accepting beyond the capacity puts the guest on the waiting list; a freed place goes to
-    the first waiting guest. Every answer is confirmed by mail.
+    Accepting beyond the capacity puts the guest on the waiting list, but a guest who already
+    has a seat keeps it and is refused only the companions that do not fit; a freed place goes
+    to the first waiting guest. A change of the answer or of the companions is confirmed by mail;
+    sending the same answer again changes and sends nothing.
     """
     texts = {"comment": comment.strip(), "needs": needs.strip()}
     _check(invitation, answer, plus_ones, texts, by_staff=actor is not None, now=now)
     event = invitation.event
     _lock_event(event)
-    db.session.refresh(invitation)
+    db.session.refresh(invitation)  # under the lock: the seats as they are now
     was_accepted = invitation.status == Answer.ACCEPTED
     if answer != Answer.ACCEPTED:
         plus_ones = 0
-    status = answer
-    if answer == Answer.ACCEPTED and not _fits(event, invitation, plus_ones):
+    status, wanted = answer, plus_ones
+    if answer == Answer.ACCEPTED and was_accepted:
+        plus_ones = _companions_that_fit(event, invitation, plus_ones)
+    elif answer == Answer.ACCEPTED and not _fits(event, invitation, plus_ones):
         status = Answer.WAITLISTED
+    before = (invitation.status, invitation.plus_ones, invitation.comment, invitation.needs)
+    after = (status, plus_ones, texts["comment"], texts["needs"])
+    if before == after:
+        return Reply(status, changed=False, refused_companions=wanted - plus_ones)
+    confirm = before[:2] != after[:2]  # the mail states the answer and the companions only
     if status == Answer.WAITLISTED and invitation.status != Answer.WAITLISTED:
         invitation.waitlisted_at = now
     invitation.status, invitation.plus_ones = status, plus_ones
@@ -115,10 +146,11 @@ def respond(
     invitation.response_source = "staff" if actor is not None else "link"
     invitation.recorded_by = actor
     db.session.flush()
-    queue_personal(invitation, "confirmation", now=now)
+    if confirm:
+        queue_personal(invitation, "confirmation", now=now)
     if was_accepted or status == Answer.DECLINED:
         promote_waitlist(event, now=now)
-    return status
+    return Reply(status, changed=True, refused_companions=wanted - plus_ones)
 
 
 def promote_waitlist(event: Event, *, now: datetime) -> list[Invitation]:

@@ -1,10 +1,21 @@
 """The guest's RSVP pages: a GET shows, only a POST changes anything (mail scanners GET links)."""
 
+import hashlib
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
@@ -13,7 +24,7 @@ from app.accounts.access import public
 from app.errors import ValidationError
 from app.events import ics
 from app.events.operations import describe_when
-from app.extensions import db
+from app.extensions import db, limiter
 from app.form_choices import as_choices
 from app.form_errors import apply_errors
 from app.invitations.models import Answer
@@ -59,8 +70,43 @@ def _invitation_or_404(token: str):
     return invitation
 
 
+def _link_limit() -> str:
+    """Return the configured limit of answers per invitation link."""
+    return current_app.config["RSVP_RATE_LIMIT"]
+
+
+def _address_limit() -> str:
+    """Return the configured limit of answers per client address (many guests share a NAT)."""
+    return current_app.config["RSVP_ADDRESS_RATE_LIMIT"]
+
+
+def _token_key() -> str:
+    """Rate-limit key per invitation link; a hash, so that the limiter's store holds no token."""
+    token = (request.view_args or {}).get("token", "")
+    return "rsvp:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _flash_reply(reply: operations.Reply) -> None:
+    """Tell the guest what became of the answer."""
+    if reply.refused_companions:
+        message = ngettext(
+            "Your acceptance stands; there is no place left for %(num)d companion.",
+            "Your acceptance stands; there is no place left for %(num)d companions.",
+            reply.refused_companions,
+        )
+        flash(message, "warning")
+    elif reply.status == Answer.WAITLISTED:
+        flash(_("You are on the waiting list."), "success")
+    elif not reply.changed:
+        flash(_("Your answer is unchanged; we have not sent another confirmation."), "info")
+    else:
+        flash(_("Thank you, your answer has been saved."), "success")
+
+
 @bp.route("/<token>", methods=["GET", "POST"])
 @public
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_token_key)
 def answer(token: str):
     """Show the invitation and take the guest's answer."""
     invitation = _invitation_or_404(token)
@@ -68,7 +114,7 @@ def answer(token: str):
     form = RsvpForm(obj=invitation if invitation.responded_at else None)
     if form.validate_on_submit():
         try:
-            status = operations.respond(
+            reply = operations.respond(
                 invitation,
                 Answer(form.response.data),
                 now=now,
@@ -80,12 +126,7 @@ def answer(token: str):
             apply_errors(form, error)
         else:
             db.session.commit()
-            flash(
-                _("You are on the waiting list.")
-                if status == Answer.WAITLISTED
-                else _("Thank you, your answer has been saved."),
-                "success",
-            )
+            _flash_reply(reply)
             return redirect(url_for("rsvp.answer", token=token))
     if invitation.status in (Answer.ACCEPTED, Answer.WAITLISTED) and not form.is_submitted():
         form.response.data = "accepted"
@@ -116,6 +157,8 @@ def download(token: str):
 
 @bp.route("/<token>/optout", methods=["GET", "POST"])
 @public
+@limiter.limit(_address_limit, methods=["POST"])
+@limiter.limit(_link_limit, methods=["POST"], key_func=_token_key)
 def optout(token: str):
     """Confirm, then stop all further invitations to this guest."""
     invitation = _invitation_or_404(token)

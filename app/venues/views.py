@@ -13,7 +13,7 @@ from app.conflicts import gate
 from app.errors import ValidationError
 from app.extensions import db
 from app.form_choices import as_choices
-from app.input_guard import MAX_COUNT
+from app.input_guard import MAX_COUNT, OneLine
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -23,8 +23,8 @@ bp = Blueprint("venues", __name__, url_prefix="/venues")
 class VenueForm(FlaskForm):
     """All attributes of a venue."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200), OneLine()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300), OneLine()])
     district_id = SelectField(_l("District"), coerce=int, choices=[])
     capacity = IntegerField(
         _l("Capacity (people)"), validators=[Optional(), NumberRange(min=0, max=MAX_COUNT)]

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.accounts.access import admin_required
 from app.departments.views import CODE_PATTERN
 from app.extensions import db
+from app.input_guard import OneLine
 from app.vocabularies.models import VOCABULARIES
 
 bp = Blueprint("vocabularies", __name__, url_prefix="/admin/vocabularies")
@@ -29,8 +30,10 @@ class TermForm(FlaskForm):
         validators=[InputRequired(), Length(max=40), CODE_PATTERN],
         description=_l("Stable identifier used by the API and feeds; do not change it later."),
     )
-    name = StringField(_l("Name (German)"), validators=[InputRequired(), Length(max=120)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120)])
+    name = StringField(
+        _l("Name (German)"), validators=[InputRequired(), Length(max=120), OneLine()]
+    )
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=120), OneLine()])
     active = BooleanField(_l("Active"), default=True)
     submit = SubmitField(_l("Save"))
 

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, API tokens and access control."""

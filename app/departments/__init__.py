@@ -1,0 +1,1 @@
+"""Departments (Ämter): the units that own events and invite guests."""

@@ -1,0 +1,1 @@
+"""Events: the shared calendar, its domain operations, policy and iCalendar output."""

@@ -1,0 +1,1 @@
+"""Feeds: public and private iCalendar subscriptions."""

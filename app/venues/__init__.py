@@ -1,0 +1,1 @@
+"""Venues: the city's register of rooms and halls."""

@@ -1,0 +1,1 @@
+"""Vocabularies: audiences, categories and districts."""
