@@ -49,6 +49,8 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", f"Stadtkalender <noreply@{MAIL_DOMAIN}>"
     )
+    # Where security researchers report vulnerabilities (/.well-known/security.txt, RFC 9116).
+    SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", f"mailto:security@{MAIL_DOMAIN}")
 
     # Conflicts: how an audience clash (published events for one audience on one day) counts:
     # "info", "warning" or "off"; and audience codes that never clash (comma-separated).

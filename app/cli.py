@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import ApiToken, Role, User
 from app.accounts.operations import create_user
@@ -75,6 +75,22 @@ def issue_token(email: str) -> None:
     db.session.add(token)
     db.session.commit()
     click.echo(plain)
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("email")
+def revoke_tokens(email: str) -> None:
+    """Revoke every API token of the user (for a lost or leaked token)."""
+    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        _fail(ValidationError.single("email", f"no user with email {email}"))
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+        .values(revoked=True)
+    ).rowcount
+    db.session.commit()
+    click.echo(f"Revoked {revoked} API token(s) of {user.email}")
 
 
 def register_cli(app: Flask) -> None:

@@ -1,9 +1,9 @@
 """HTTP wiring: blueprints, error pages, security headers, template helpers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -75,9 +75,24 @@ def install_body_limit(app: Flask) -> None:
             raise RequestEntityTooLarge()
 
 
+def _security_txt():
+    """Tell security researchers where to report a vulnerability (RFC 9116)."""
+    config = current_app.config
+    expires = (datetime.now(UTC) + timedelta(days=180)).strftime("%Y-%m-%dT00:00:00Z")
+    lines = [
+        f"Contact: {config['SECURITY_CONTACT']}",
+        f"Expires: {expires}",
+        "Preferred-Languages: de, en",
+        f"Canonical: {config['BASE_URL']}/.well-known/security.txt",
+    ]
+    response = current_app.response_class("\n".join(lines) + "\n", mimetype="text/plain")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 def register_web(app: Flask) -> None:
     """Register blueprints, handlers and template helpers."""
-    from app.accounts.access import install_login_wall
+    from app.accounts.access import install_login_wall, public
     from app.accounts.models import User
     from app.accounts.views import bp as auth_bp
     from app.api import bp as api_bp
@@ -127,6 +142,7 @@ def register_web(app: Flask) -> None:
             return None
         return user
 
+    app.add_url_rule("/.well-known/security.txt", "security_txt", public(_security_txt))
     install_login_wall(app)
     app.register_error_handler(HTTPException, _handle_http_error)
     db_outage.install(app)  # 503 with Retry-After instead of 500 when the database is gone

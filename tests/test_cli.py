@@ -76,3 +76,17 @@ def test_token_is_printed_once_and_stored_hashed(runner):
     assert row.token_hash == hash_token(plain) and plain not in row.token_hash
     assert len(plain) >= 40
     assert runner.invoke(args=["users", "token", "nobody@stadt.example"]).exit_code == 2
+
+
+def test_revoked_tokens_no_longer_open_the_api(runner, client):
+    runner.invoke(
+        args=["users", "create", "--email", "k@stadt.example", "--name", "K", "--role", "comms"]
+        + ["--password", "ein-langes-passwort"]
+    )
+    plain = runner.invoke(args=["users", "token", "k@stadt.example"]).output.strip()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/departments", headers=headers).status_code == 200
+    result = runner.invoke(args=["users", "revoke-tokens", "K@Stadt.example"])
+    assert result.exit_code == 0 and "Revoked 1" in result.output
+    assert client.get("/api/v1/departments", headers=headers).status_code == 401
+    assert runner.invoke(args=["users", "revoke-tokens", "x@y.example"]).exit_code != 0

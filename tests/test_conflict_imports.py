@@ -63,6 +63,18 @@ def ranges() -> list[BlockedRange]:
     return db.session.scalars(select(BlockedRange).order_by(BlockedRange.starts_at)).all()
 
 
+def test_imported_titles_are_one_line_and_notes_lose_control_characters(app):
+    event = (
+        "UID:wahl\nSUMMARY:Kommunal-\\nwahl\nDESCRIPTION:Zeile 1\\nZeile 2\n"
+        "DTSTART;VALUE=DATE:20260913"
+    )
+    result = run_import(ics(event))
+    db.session.commit()
+    assert (result.created, result.errors) == (1, [])
+    (row,) = ranges()
+    assert (row.title, row.note) == ("Kommunal- wahl", "Zeile 1\nZeile 2")
+
+
 def test_all_day_events_cover_berlin_days_with_exclusive_end(app):
     result = run_import(ics(STADTFEST, "UID:tag\nSUMMARY:Ratstag\nDTSTART;VALUE=DATE:20261215"))
     db.session.commit()
@@ -431,6 +443,8 @@ def test_blocked_range_form_errors_name_the_field(browser):
         (form | {"all_day": "y", "end_date": "2026-09-12"}, "end_date"),
         (form | {"title": "   "}, "title"),
         (form | {"severity": "hard"}, "severity"),
+        (form | {"start_time": "10:00", "end_time": "11:00", "title": "Wahl\r\nTag"}, "title"),
+        (form | {"start_time": "10:00", "end_time": "11:00", "note": "a\x07b"}, "note"),
     ]
     for data, field in cases:
         response = browser.post("/conflicts/blocked/new", data)

@@ -84,6 +84,27 @@ def test_staff_record_a_phone_answer(browser):
     assert invitation.response_source == "staff" and invitation.recorded_by_id == staff.id
 
 
+def test_a_recorded_answer_keeps_the_guests_words_and_says_which_companions_did_not_fit(browser):
+    staff, event = _hosted(browser, max_plus_ones=3, capacity=2)
+    invite(event, [make_contact()], actor=staff, now=NOW, secret_key=KEY)
+    invitation = db.session.scalars(select(Invitation)).one()
+    invitation.comment, invitation.needs = "Komme mit dem Rad", "vegetarisch"
+    db.session.commit()
+    url = f"/events/{event.id}/guests/{invitation.id}/answer"
+    for plus_ones in ("0", "3"):  # a seat first, then more companions than fit
+        response = browser.post(
+            url,
+            {"response": "accepted", "plus_ones": plus_ones},
+            form_page=f"/events/{event.id}/guests/",
+            follow_redirects=True,
+        )
+    page = response.get_data(as_text=True)
+    assert "Begleitpersonen" in page and "kein Platz" in page
+    db.session.refresh(invitation)
+    assert (invitation.status, invitation.plus_ones) == (Answer.ACCEPTED, 1)
+    assert (invitation.comment, invitation.needs) == ("Komme mit dem Rad", "vegetarisch")
+
+
 def test_exports_contain_the_filtered_guests_and_defuse_formulas(browser):
     staff, event = _hosted(browser)
     evil = make_contact(first_name='=HYPERLINK("x")', last_name="Böse")

@@ -19,7 +19,7 @@ from app.contacts.models import Contact, Tag
 from app.contacts.operations import ContactInput, ContactLocked, save_contact
 from app.errors import ValidationError
 from app.extensions import db
-from app.invitations.delivery import render_pending, render_queued
+from app.invitations.delivery import render_pending, render_queued, retry
 from app.invitations.guest_input import contacts_by_tags
 from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.invitations.operations import invite
@@ -220,6 +220,27 @@ def test_a_mail_claimed_before_the_change_is_not_sent_with_a_working_link(app):
     # The worker holds the old recipient; rendering now would put the new link in it.
     assert (row.recipient, row.status) == ("anna.mueller@example.org", MailStatus.SENDING)
     assert render_queued(db.session, row, _now()) is None
+
+
+def test_a_failed_mail_retried_after_the_change_goes_to_the_new_address_with_the_new_link(app):
+    _owner, _other, comms, guest, invitation = _confidential_guest()
+    old_token = token_for(invitation.token_nonce, KEY)
+    db.session.commit()
+    render_pending(now=_now())
+    (row,) = _outbox(invitation)
+    row.status = MailStatus.FAILED  # the old address bounced; its bytes hold the old link
+    db.session.commit()
+    data = ContactInput.from_contact(guest)
+    data.email = "anna@neu.example"
+    save_contact(data, actor=comms, now=_now(), contact=guest, secret_key=KEY)
+    db.session.commit()
+    row = db.session.get(OutboxMessage, row.id)
+    retry(row, now=_now())
+    db.session.commit()
+    assert (row.recipient, row.status, row.message) == ("anna@neu.example", MailStatus.QUEUED, None)
+    raw = render_queued(db.session, row, _now()).replace(b"=\r\n", b"")
+    new_token = token_for(db.session.get(Invitation, invitation.id).token_nonce, KEY)
+    assert f"/rsvp/{new_token}".encode() in raw and old_token.encode() not in raw
 
 
 def test_api_patch_is_partial_and_answers_422_and_404(app, client):

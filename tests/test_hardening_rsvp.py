@@ -7,6 +7,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from app import create_app
+from app.errors import ValidationError
 from app.extensions import db
 from app.invitations.models import Answer, Invitation
 from app.mail.models import OutboxMessage
@@ -237,3 +238,19 @@ def test_an_answer_whose_commit_loses_the_connection_is_rolled_back_and_reported
     assert cut and response.status_code == 503, response.get_data(as_text=True)[:500]
     assert response.headers["Retry-After"] == "30"
     _unchanged(invitation.id)
+
+
+def test_answers_with_control_characters_are_refused_on_the_field(browser):
+    event, owner = _event()
+    ((invitation, token),) = _invited(event, owner)
+    db.session.commit()
+    for field in ("comment", "needs"):
+        data = {"response": "accepted", "plus_ones": "0", "comment": "", "needs": ""}
+        response = browser.post(f"/rsvp/{token}", data | {field: "vegan\x1b[31m"})
+        assert response.status_code == 422
+        assert f'id="{field}-error"' in response.get_data(as_text=True)
+    db.session.refresh(invitation)
+    assert invitation.status == Answer.PENDING and _kinds(invitation) == ["invitation"]
+    with pytest.raises(ValidationError) as caught:
+        respond(invitation, Answer.ACCEPTED, comment="a\x00b", now=NOW)
+    assert set(caught.value.errors) == {"comment"}

@@ -74,7 +74,7 @@ def test_answer_errors_name_the_field(browser):
     ((_invitation, token),) = _invited(event, owner)
     db.session.commit()
     response = browser.post(f"/rsvp/{token}", {"response": "accepted", "plus_ones": "3"})
-    assert response.status_code == 200 and 'id="plus_ones-error"' in response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="plus_ones-error"' in response.get_data(as_text=True)
     response = browser.post(f"/rsvp/{token}", {"response": "vielleicht-doch"})
     assert 'id="response-error"' in response.get_data(as_text=True)
 

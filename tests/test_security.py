@@ -140,3 +140,11 @@ def test_a_misspelt_conflict_setting_is_refused_at_start():
         create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", CONFLICT_AUDIENCE_SEVERITY="laut")
     app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", CONFLICT_AUDIENCE_SEVERITY="off")
     assert app.config["CONFLICT_AUDIENCE_SEVERITY"] == "off"
+
+
+def test_security_txt_names_the_contact_and_needs_no_login(client, app):
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert f"Contact: {app.config['SECURITY_CONTACT']}" in text
+    assert "Expires: " in text and "Canonical: http://stadtkalender.test/" in text

@@ -31,6 +31,7 @@ from app.events.walltime import AmbiguousWallTime, local_to_utc, range_bounds, u
 from app.extensions import db
 from app.form_choices import as_choices
 from app.form_errors import apply_errors
+from app.input_guard import CleanText, OneLine
 from app.vocabularies.models import District
 
 bp = Blueprint("conflict_admin", __name__, url_prefix="/conflicts")
@@ -64,8 +65,8 @@ class _RangeChoices(FlaskForm):
 class BlockedRangeForm(_RangeChoices):
     """Create or edit a blocked range."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10_000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), OneLine()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10_000), CleanText()])
     all_day = BooleanField(
         _l("All day"), description=_l("Only the dates count; times are ignored.")
     )

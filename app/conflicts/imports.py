@@ -16,6 +16,7 @@ from app.conflicts import download
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.contacts.csv_import import decode
 from app.errors import ValidationError
+from app.events.ics import one_line, text_value
 from app.events.walltime import range_bounds
 from app.extensions import db
 from app.vocabularies.models import District
@@ -199,8 +200,8 @@ def import_blocked_ics(
                 _("%(event)s repeats; only its first occurrence was imported.", event=label)
             )
         values = {
-            "title": str(event.get("SUMMARY", "")).strip()[:TITLE_MAX] or _("Blocked"),
-            "note": str(event.get("DESCRIPTION", "")).strip()[:NOTE_MAX],
+            "title": one_line(str(event.get("SUMMARY", ""))).strip()[:TITLE_MAX] or _("Blocked"),
+            "note": text_value(str(event.get("DESCRIPTION", ""))).strip()[:NOTE_MAX],
             "starts_at": starts_at,
             "ends_at": ends_at,
             "all_day": all_day,
@@ -330,7 +331,7 @@ def _holiday_rows_ics(data: bytes) -> tuple[list[tuple], list[str]]:
             last = None if "DTEND" in event else first
         else:  # DTEND is exclusive; one not after DTSTART still means one day
             last = max(end - timedelta(days=1), first) if first else end - timedelta(days=1)
-        row = (str(event.get("SUMMARY", "")).strip(), first, last)
+        row = (one_line(str(event.get("SUMMARY", ""))).strip(), first, last)
         _check_holiday(_("Event %(n)d", n=number), row[0], row[1:], labels, errors)
         rows.append(row)
     return rows, errors

@@ -30,7 +30,7 @@ from app.departments.models import Department
 from app.events.models import Status
 from app.events.views import event_form, live_conflicts
 from app.extensions import db
-from app.input_guard import parse_day
+from app.input_guard import CleanText, parse_day
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
 
@@ -40,7 +40,7 @@ class ReviewForm(FlaskForm):
 
     key = HiddenField(validators=[InputRequired(), Length(max=200)])
     day = HiddenField(validators=[InputRequired(), Length(max=10)])
-    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000), CleanText()])
     acknowledge = SubmitField(_l("Acknowledge"))
     resolve = SubmitField(_l("Resolved"))
 

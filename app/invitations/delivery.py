@@ -138,7 +138,19 @@ def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
 
 
 def retry(row: OutboxMessage, *, now: datetime) -> None:
-    """Queue a failed mail again, due at once."""
+    """Queue a failed mail again, due at once, rendered anew for the guest's current address.
+
+    The stored bytes may carry an RSVP link that was replaced since (the address changed), so an
+    invitation mail is rendered again at delivery rather than resent as it was.
+    """
+    if row.invitation_id is not None:
+        address = db.session.scalar(
+            select(Contact.email)
+            .join(Invitation, Invitation.contact_id == Contact.id)
+            .where(Invitation.id == row.invitation_id)
+        )
+        if address:
+            row.recipient, row.message = address, None
     row.status, row.next_attempt_at, row.claimed_at = MailStatus.QUEUED, now, None
     db.session.flush()
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -119,11 +120,13 @@ def record_answer(event_id: int, invitation_id: int):
     form = RecordAnswerForm()
     if form.validate_on_submit():
         try:
-            respond(
+            reply = respond(
                 invitation,
                 Answer(form.response.data),
                 now=_now(),
                 plus_ones=form.plus_ones.data or 0,
+                comment=invitation.comment,  # the guest's own words stay
+                needs=invitation.needs,
                 actor=current_user,
             )
         except ValidationError as error:
@@ -131,6 +134,13 @@ def record_answer(event_id: int, invitation_id: int):
         else:
             db.session.commit()
             flash(_("The answer was recorded."), "success")
+            if reply.refused_companions:
+                message = ngettext(
+                    "No place was left for %(num)d companion.",
+                    "No place was left for %(num)d companions.",
+                    reply.refused_companions,
+                )
+                flash(message, "warning")
     return redirect(url_for("invitations.index", event_id=event.id))
 
 

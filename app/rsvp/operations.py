@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.errors import ValidationError
 from app.events.models import Event, Status
 from app.extensions import db
+from app.input_guard import TEXT_MESSAGE, is_clean_text
 from app.invitations.delivery import queue_personal
 from app.invitations.models import Answer, Invitation
 from app.invitations.tokens import token_hash
@@ -78,6 +79,8 @@ def _check(
     for name, value in texts.items():
         if len(value) > TEXT_MAX:
             errors[name] = [_("At most %(n)d characters.", n=TEXT_MAX)]
+        elif not is_clean_text(value):
+            errors[name] = [str(TEXT_MESSAGE)]
     if errors:
         raise ValidationError(errors)
 

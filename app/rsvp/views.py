@@ -27,6 +27,7 @@ from app.events.operations import describe_when
 from app.extensions import db, limiter
 from app.form_choices import as_choices
 from app.form_errors import apply_errors
+from app.input_guard import CleanText
 from app.invitations.models import Answer
 from app.rsvp import operations
 
@@ -57,8 +58,8 @@ class RsvpForm(FlaskForm):
     plus_ones = IntegerField(
         _l("Companions"), default=0, validators=[Optional(), NumberRange(0, 20)]
     )
-    comment = TextAreaField(_l("Message to the organisers"))
-    needs = TextAreaField(_l("Dietary or accessibility needs"))
+    comment = TextAreaField(_l("Message to the organisers"), validators=[CleanText()])
+    needs = TextAreaField(_l("Dietary or accessibility needs"), validators=[CleanText()])
     submit = SubmitField(_l("Send answer"))
 
 
@@ -139,7 +140,7 @@ def answer(token: str):
         when=describe_when(invitation.event),
         closed=operations.deadline_passed(invitation, now),
         answer_labels=ANSWER_LABELS,
-    )
+    ), (422 if form.errors else 200)
 
 
 @bp.get("/<token>/event.ics")
