@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PYTHON ?= python3
 HOST ?= 127.0.0.1
+# The app refuses to start without it; a local run is development unless the caller says otherwise.
+export STADTKALENDER_ENV ?= development
 PORT ?= 5000
 
 .PHONY: install assets translations db run test test-fast bench lint format extract-messages clean

@@ -32,7 +32,7 @@ def _database_url() -> str:
 class Config:
     """Settings for development and production, from the environment."""
 
-    ENV_NAME = os.environ.get("STADTKALENDER_ENV", "development")
+    ENV_NAME = os.environ.get("STADTKALENDER_ENV", "")  # required: no silent default
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

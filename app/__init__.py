@@ -28,6 +28,12 @@ def _select_locale() -> str:
 def _check_environment(app: Flask) -> None:
     """Refuse an unknown environment name rather than guess (``prod`` is not production)."""
     name = app.config.get("ENV_NAME")
+    if not name:
+        # Failing closed: a server that forgot the variable must not run on the development key.
+        raise RuntimeError(
+            "STADTKALENDER_ENV is not set: set it to production on a server, or to development "
+            "for a local run (make run does that)."
+        )
     if name not in ENV_NAMES:
         raise RuntimeError(
             f"STADTKALENDER_ENV must be one of {', '.join(ENV_NAMES)} (exactly, lower-case); "
@@ -107,10 +113,13 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     ext.csrf.init_app(app)
 
     from app import models  # noqa: F401 - registers every table with the metadata
+    from app.conflicts import register as register_conflicts
     from app.events import occupancy, versioning  # noqa: F401 - register flush listeners
-    from app.invitations.delivery import connect_signals
 
-    connect_signals()
+    register_conflicts(app)  # publishing gate, conflict panels, exclusive-venue check
+    from app.invitations.wiring import install as install_invitations
+
+    install_invitations()  # mail renderers, contact hooks, update mails on rescheduling
     from app.web import register_web
 
     register_web(app)

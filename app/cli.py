@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select, update
 
 from app.accounts.models import ApiToken, Role, User
-from app.accounts.operations import create_user
 from app.departments.models import CODE_RE, Department, find_department, normalise_code
+from app.departments.staff import create_user
 from app.errors import ValidationError
 from app.extensions import db
 

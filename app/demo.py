@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app import demo_data as data
 from app.accounts.models import Role, User
-from app.accounts.operations import create_user
 from app.conflicts.models import BlockedRange, Severity
 from app.departments.models import Department
+from app.departments.staff import create_user
 from app.errors import ValidationError
 from app.events.models import Event, Status, Visibility
 from app.events.operations import DEFAULT_TZ, EventInput, create_event, set_status

@@ -1,9 +1,13 @@
-"""HTTP wiring: blueprints, error pages, security headers, template helpers."""
+"""HTTP wiring: blueprints, one transaction per request, error pages, headers, template helpers."""
 
+import copy
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -32,6 +36,62 @@ def _security_headers(response):
     if "Cache-Control" not in headers and response.mimetype == "text/html":
         headers["Cache-Control"] = "no-store"
     return response
+
+
+# Requests that change nothing: their handlers neither commit nor roll back (the session is
+# removed at the end of the request). A handler that writes a cache on GET commits itself.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _roll_back() -> None:
+    """Discard the request's transaction; the error that led here is the one worth reporting."""
+    # A lost connection may fail the rollback too; the 503 handler (app/db_outage.py) or the
+    # error page then answers for the original error.
+    with suppress(Exception):
+        db.session.rollback()
+
+
+def transactional(view: Callable) -> Callable:
+    """Run a handler as one transaction: commit after a successful answer, else roll back.
+
+    As Indico's ``RH.process``: the handler loads, calls the operations (which flush) and
+    flashes; the commit follows once it has returned, before the response is sent. An
+    exception and an error answer (status 400 and above: a form with errors, 403) save
+    nothing. A failed commit raises, so the visitor gets an error page (503 for a lost
+    database) instead of a redirect to a write that never happened, and the cookie session
+    (flash messages, a login or logout) is put back as it was before the handler ran.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if request.method in SAFE_METHODS:
+            return view(*args, **kwargs)
+        before = copy.deepcopy(dict(session))
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except BaseException:
+            _roll_back()
+            raise
+        if response.status_code >= 400:
+            _roll_back()
+            return response
+        try:
+            db.session.commit()
+        except BaseException:
+            _roll_back()
+            if dict(session) != before:
+                session.clear()
+                session.update(before)
+            raise
+        return response
+
+    return wrapped
+
+
+def install_transactions(app: Flask) -> None:
+    """Make every request handler of the app commit once, after it returns (see transactional)."""
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = transactional(view)
 
 
 def _wants_json() -> bool:
@@ -99,6 +159,7 @@ def register_web(app: Flask) -> None:
     from app.conflicts.admin_views import bp as conflict_admin_bp
     from app.conflicts.views import bp as conflicts_bp
     from app.contacts.views import bp as contacts_bp
+    from app.departments import staff_views  # noqa: F401 - adds user administration to auth_bp
     from app.departments.views import bp as departments_bp
     from app.events.views import bp as events_bp
     from app.feeds.views import bp as feeds_bp
@@ -143,6 +204,7 @@ def register_web(app: Flask) -> None:
         return user
 
     app.add_url_rule("/.well-known/security.txt", "security_txt", public(_security_txt))
+    install_transactions(app)  # after the last route: wraps every handler
     install_login_wall(app)
     app.register_error_handler(HTTPException, _handle_http_error)
     db_outage.install(app)  # 503 with Retry-After instead of 500 when the database is gone

@@ -342,7 +342,7 @@ def profiles(check, conflicts_between, proposals, viewer_id, first, last) -> dic
 def run(info, quick: bool = False, explain: bool = False, profile: bool = False) -> dict:
     """Run both measurements on the data set; return the figures."""
     Proposal, check, conflicts_between = _engine_api()
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=info.url)
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=info.url, ENV_NAME="test")
     tz = app.config["TIMEZONE"]
     count = 60 if quick else PROPOSALS
     runs = 3 if quick else LIST_RUNS

@@ -204,7 +204,7 @@ def migrate(url: str) -> None:
     from app.extensions import db
     from config import Config
 
-    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url)
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=url, ENV_NAME="test")
     with app.app_context():
         upgrade()
         db.engine.dispose()

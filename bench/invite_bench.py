@@ -75,6 +75,7 @@ def run() -> dict:
     app = create_app(
         Config,
         SQLALCHEMY_DATABASE_URI=_fresh_database(),
+        ENV_NAME="test",
         MAIL_DOMAIN="stadt.example",
         BASE_URL="https://termine.stadt.example",
     )

@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(
         Config,
         SQLALCHEMY_DATABASE_URI=_database_url(),
+        ENV_NAME="test",
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=server.port,
         MAIL_SUPPRESS_SEND=False,

@@ -3,6 +3,9 @@
 import os
 import re
 
+# Before the app is imported: the app refuses to start without an environment name.
+os.environ.setdefault("STADTKALENDER_ENV", "test")
+
 import psycopg
 import pytest
 from flask import g, request_started

@@ -593,6 +593,52 @@ def test_school_holiday_reviews_do_not_depend_on_the_window(app):
     assert school(date(2027, 3, 30), date(2027, 4, 2)).state == "acknowledged"
 
 
+def test_one_conflict_is_found_by_its_key_as_the_list_shows_it(app):
+    staff = make_user()
+    comms = make_user(Role.COMMS, department=None)
+    make_audience("presse", "Presse")
+    hall = make_venue(capacity=50)
+    db.session.add_all(
+        [
+            SchoolHoliday(
+                name="Testferien", first_day=date(2027, 3, 22), last_day=date(2027, 4, 3)
+            ),
+            BlockedRange(
+                title="Ratssitzung",
+                starts_at=datetime(2027, 4, 1, 14, tzinfo=UTC),
+                ends_at=datetime(2027, 4, 1, 20, tzinfo=UTC),
+                created_at=NOW,
+            ),
+        ]
+    )
+    _published(staff, venue_id=hall.id, capacity=80, start=datetime(2027, 3, 24, 18))
+    _published(staff, venue_id=hall.id, start=datetime(2027, 3, 24, 19))
+    _guest_events(staff, datetime(2027, 4, 1, 18), datetime(2027, 4, 1, 19))
+    for hour in (10, 12):
+        _published(staff, audiences=["presse"], start=datetime(2027, 4, 1, hour))
+    make_event(staff, start=datetime(2027, 5, 6, 18))  # Christi Himmelfahrt
+    first, last = date(2027, 3, 20), date(2027, 5, 10)
+    items = listing.conflicts_between(comms, first, last)
+    assert any(i.conflict.key.startswith("school:") for i in items)
+    assert {i.conflict.kind for i in items} == {
+        "venue",
+        "person",
+        "audience",
+        "holiday",
+        "blocked",
+        "capacity",
+    }
+    for item in items:
+        found = listing.find(comms, item.conflict.key, first, last)
+        assert found is not None, item.conflict.key
+        assert (found.conflict, [e.id for e in found.events]) == (
+            item.conflict,
+            [e.id for e in item.events],
+        )
+    for key in ("venue:1:1", "nonsense:1", "holiday:2027-06-01", "school:x", "capacity:new:venue"):
+        assert listing.find(comms, key, first, last) is None
+
+
 def test_dates_outside_1900_to_2199_are_refused(app):
     staff = make_user()
     hall = make_venue(teardown_minutes=60)

@@ -11,8 +11,8 @@ import pytest
 from flask import request_started
 
 from app import create_app, secret_key_problem
-from app.accounts import operations
 from app.accounts.models import Role, User
+from app.departments import staff
 from app.departments.models import Department, find_department
 from app.events.models import Event, Status
 from app.extensions import db
@@ -275,7 +275,7 @@ def test_a_name_change_by_admin_keeps_the_session(app, browser):
     user = make_user()
     db.session.commit()
     browser.login(user.email, PASSWORD)
-    operations.save_user(
+    staff.save_user(
         user,
         {
             "email": user.email,

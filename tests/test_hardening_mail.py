@@ -14,13 +14,13 @@ from sqlalchemy import select, update
 
 from app.events.models import Event
 from app.extensions import db
-from app.invitations.delivery import queue as queue_kind
 from app.invitations.delivery import render_queued
 from app.invitations.models import Invitation
 from app.invitations.operations import invite
 from app.mail import worker
 from app.mail.claims import claim
 from app.mail.models import MailStatus, OutboxMessage
+from app.mail.outbox import enqueue_many
 from app.mail.worker import deliver, utcnow
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import NOW, make_contact, make_event, make_user
@@ -191,7 +191,7 @@ def _queue_every_kind(event: Event, invitation: Invitation) -> list[str]:
     kinds = ["invitation", "update", "cancel", "confirmation", "moved_up", "reminder"]
     for kind in kinds[1:]:  # the invitation itself was queued by invite()
         address = invitation.contact.email
-        queue_kind(
+        enqueue_many(
             db.session, [(invitation.id, address)], kind=kind, sequence=event.sequence, now=NOW
         )
     return kinds

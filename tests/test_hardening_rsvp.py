@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from app import create_app
 from app.errors import ValidationError
 from app.extensions import db
+from app.invitations.answers import respond, seats_taken
 from app.invitations.models import Answer, Invitation
 from app.mail.models import OutboxMessage
-from app.rsvp.operations import respond, seats_taken
 from config import TestConfig
 from tests.conftest import PG_ADMIN_URL, Browser
 from tests.factories import NOW, PASSWORD, make_user

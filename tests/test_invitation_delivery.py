@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.events.models import Status
 from app.events.operations import EventInput, set_status, update_event
 from app.extensions import db
-from app.invitations.delivery import render_queued
 from app.invitations.models import Answer, Invitation
 from app.invitations.operations import invite
 from app.mail.models import MailStatus, OutboxMessage
@@ -32,8 +31,8 @@ def smtp(app):
 
 
 def _deliver() -> None:
-    """Run one delivery worker until the outbox is empty."""
-    deliver(until_empty=True, worker_id="test", render=render_queued)
+    """Run one delivery worker until the outbox is empty (rendering through the registry)."""
+    deliver(until_empty=True, worker_id="test")
 
 
 def _parts(raw: bytes):

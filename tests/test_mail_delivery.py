@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db, mail
+from app.mail import renderers
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.outbox import enqueue
 from app.mail.worker import backoff, deliver
@@ -262,3 +263,21 @@ def test_deliver_command_prints_a_summary(app, smtp, runner):
     assert result.exit_code == 0, result.output
     assert "sent 2 · retried 0 · failed 1" in result.output
     assert len(smtp.received) == 2
+
+
+def test_without_a_render_argument_the_worker_renders_through_the_registry(app, smtp):
+    rows = queue(2)
+    db.session.execute(update(OutboxMessage).values(message=None))
+    db.session.execute(update(OutboxMessage).filter_by(id=rows[0].id).values(kind="registry-test"))
+    db.session.commit()
+
+    def render(session, row, now):
+        """Render the registered test kind."""
+        return f"Message-ID: {row.message_id}\r\nSubject: Registry\r\n\r\nHallo\r\n".encode()
+
+    renderers.register(["registry-test"], render)
+    report = deliver(until_empty=True, worker_id="w1", now_fn=Clock())
+    assert (report.sent, report.retried) == (1, 1)  # the kind "test" has no renderer
+    db.session.expire_all()
+    assert rows[0].status == MailStatus.SENT and b"Subject: Registry" in rows[0].message
+    assert rows[1].status == MailStatus.QUEUED and "no renderer" in rows[1].last_error

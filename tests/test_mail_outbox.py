@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.invitations.models import Invitation
 from app.mail.models import MailStatus, OutboxMessage
-from app.mail.outbox import enqueue, new_message_id
+from app.mail.outbox import enqueue, enqueue_many, new_message_id
 from tests.factories import make_contact, make_department, make_event, make_user
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -181,3 +181,31 @@ def test_concurrent_enqueues_on_postgresql_make_one_row(app):
     thread.join(timeout=10)
     assert results == [first.id]
     assert count_rows() == 1
+
+
+def test_enqueue_without_a_message_leaves_the_rendering_to_the_worker(app):
+    invitation = make_invitation()
+    row = enqueue(
+        db.session,
+        recipient="gast@example.org",
+        kind="confirmation",
+        message=None,
+        now=NOW,
+        invitation_id=invitation.id,
+        sequence=1,
+    )
+    assert row.message is None and row.status == MailStatus.QUEUED
+    assert re.fullmatch(r"<[0-9a-f]{32}@stadt\.test>", row.message_id)
+
+
+def test_enqueue_many_queues_one_row_per_invitation_and_skips_repeats(app):
+    first, second = make_invitation(), make_invitation()
+    recipients = [(first.id, "a@example.org"), (second.id, "b@example.org")]
+    enqueue_many(db.session, recipients, kind="update", sequence=2, now=NOW)
+    enqueue_many(db.session, recipients, kind="update", sequence=2, now=NOW)
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(row.invitation_id, row.recipient, row.message) for row in rows] == [
+        (first.id, "a@example.org", None),
+        (second.id, "b@example.org", None),
+    ]
+    assert all(row.message_id.endswith("@stadt.test>") for row in rows)

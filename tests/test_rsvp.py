@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
+from app.invitations.answers import respond, seats_taken
 from app.invitations.models import Answer, Invitation
 from app.invitations.operations import invite
 from app.invitations.tokens import token_for
 from app.mail.models import OutboxMessage
-from app.rsvp.operations import find_by_token, respond, seats_taken
+from app.rsvp.operations import find_by_token
 from config import TestConfig
 from tests.factories import NOW, make_contact, make_event, make_user
 

@@ -5,15 +5,18 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.departments.models import Department
 from app.extensions import db
 from app.sqltypes import UTCDateTime
+
+if TYPE_CHECKING:  # departments builds on accounts; the mapper resolves the name at runtime
+    from app.departments.models import Department
 
 
 class Role(enum.StrEnum):
@@ -57,7 +60,7 @@ class User(UserMixin, db.Model):
     # deactivation) makes every earlier session and remember cookie of the user invalid.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
-    department: Mapped[Department | None] = relationship(lazy="joined")
+    department: Mapped["Department | None"] = relationship(lazy="joined")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

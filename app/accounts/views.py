@@ -1,6 +1,9 @@
-"""Login, logout, account settings, private feed link, and user administration."""
+"""Login, logout, account settings and the private feed link.
 
-from datetime import UTC, datetime
+User administration (accounts with their department) adds its routes to this blueprint from
+app/departments/staff_views.py.
+"""
+
 from urllib.parse import urlsplit
 
 from flask import (
@@ -18,20 +21,11 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.accounts import operations
-from app.accounts.access import admin_required, public
-from app.accounts.forms import (
-    ROLE_LABELS,
-    AccountForm,
-    ConfirmForm,
-    LoginForm,
-    PasswordForm,
-    UserForm,
-)
+from app.accounts.access import public
+from app.accounts.forms import AccountForm, ConfirmForm, LoginForm, PasswordForm
 from app.accounts.models import User
-from app.departments.models import Department
 from app.errors import ValidationError
 from app.extensions import db, limiter
-from app.form_choices import as_choices
 from app.form_errors import apply_errors
 
 bp = Blueprint("auth", __name__)
@@ -80,7 +74,6 @@ def login():
 def logout():
     """Log out everywhere (POST only, with CSRF token): copies of the session stop working."""
     operations.end_sessions(current_user._get_current_object())
-    db.session.commit()
     session.clear()
     logout_user()  # after clear(): it marks the remember cookie for deletion in the session
     flash(_("You are logged out."), "success")
@@ -94,7 +87,6 @@ def account():
     if form.validate_on_submit():
         current_user.locale = form.locale.data
         session["lang"] = form.locale.data
-        db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("auth.account"))
     return _account_page(form, PasswordForm())
@@ -137,7 +129,6 @@ def change_password():
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             # A fresh identity with the new session version; a remember cookie is reissued.
             login_user(user, remember=remember in request.cookies)
@@ -151,45 +142,5 @@ def reset_feed():
     """Replace the private feed address; the old one stops working."""
     if ConfirmForm().validate_on_submit():
         current_user.reset_feed_token()
-        db.session.commit()
         flash(_("Your private calendar address was replaced. Subscribe again."), "success")
     return redirect(url_for("auth.account"))
-
-
-def _department_choices() -> list[tuple[str, str]]:
-    """Return the departments as select choices, with an empty first choice."""
-    rows = db.session.scalars(select(Department).order_by(Department.name)).all()
-    return [("", _("— none —"))] + [(d.code, d.name) for d in rows]
-
-
-@bp.get("/admin/users")
-@admin_required
-def users():
-    """List all accounts."""
-    rows = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("auth/users.html", users=rows, role_labels=ROLE_LABELS)
-
-
-@bp.route("/admin/users/new", methods=["GET", "POST"], endpoint="new_user")
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"], endpoint="edit_user")
-@admin_required
-def edit_user(user_id: int | None = None):
-    """Create or edit an account."""
-    user = db.get_or_404(User, user_id) if user_id else None
-    form = UserForm(obj=user)
-    form.department.choices = as_choices(_department_choices())
-    if request.method == "GET" and user is not None:
-        form.department.data = user.department.code if user.department else ""
-        form.role.data = user.role.value
-    if form.validate_on_submit():
-        try:
-            operations.save_user(user, form.data, now=datetime.now(UTC))
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Account saved."), "success")
-            return redirect(url_for("auth.users"))
-    return render_template(
-        "auth/user_form.html", form=form, user=user, title=_("Account"), back=url_for("auth.users")
-    )

@@ -129,7 +129,6 @@ def create_contact():
     body = parse(ContactCreate, request.get_json(silent=True))
     data = ContactInput(**body.model_dump())
     saved = operations.save_contact(data, actor=g.api_user, now=datetime.now(UTC))
-    db.session.commit()
     response = jsonify(
         contact_json(saved.contact)
         | {"reused": saved.reused, "warnings": [_warning_json(w) for w in saved.warnings]}
@@ -164,7 +163,6 @@ def patch_contact(contact_id: int):
         contact=contact,
         secret_key=current_app.config["SECRET_KEY"],
     )
-    db.session.commit()
     return jsonify(contact_json(contact))
 
 

@@ -78,7 +78,6 @@ def invite_guests(event_id: int):
         now=now,
         secret_key=current_app.config["SECRET_KEY"],
     )
-    db.session.commit()
     ids = result.invited + result.already_invited
     rows = db.session.query(Invitation).filter(Invitation.id.in_(ids)).all() if ids else []
     return jsonify(

@@ -1,6 +1,9 @@
 """The OpenAPI 3.1 document, with request schemas generated from the pydantic models."""
 
 from functools import cache
+from typing import NamedTuple
+
+from pydantic import BaseModel
 
 from app.api.contacts import MAX_DUPLICATES, ContactCreate, ContactFields
 from app.api.schemas import ConflictCheck, EventCreate, EventFields, VenueCreate
@@ -211,157 +214,203 @@ CONFLICTS = {
 }
 
 
-@cache
-def document() -> dict:
-    """Return the whole OpenAPI document."""
-    schemas = {
-        "Event": EVENT,
-        "Errors": ERRORS,
-        "EventList": {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
-                "page": {"type": "integer"},
-                "per_page": {"type": "integer"},
-                "next": {"type": ["string", "null"]},
-            },
-        },
-        "List": {"type": "object", "properties": {"items": {"type": "array"}}},
-        "Contact": CONTACT,
-        "ContactSaved": CONTACT_SAVED,
-        "ContactList": {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
-                "page": {"type": "integer"},
-                "per_page": {"type": "integer"},
-                "total": {"type": "integer"},
-                "next": {"type": ["string", "null"]},
-            },
-        },
-        "ContactDuplicates": DUPLICATES,
-        "Conflicts": CONFLICTS,
-    }
-    models = (EventCreate, EventFields, ConflictCheck, VenueCreate, ContactCreate, ContactFields)
+class Part(NamedTuple):
+    """What one resource adds to the document: component schemas and paths."""
+
+    schemas: dict
+    paths: dict
+
+
+def _model_schemas(*models: type[BaseModel]) -> dict:
+    """Return the JSON schemas of request models, with the schemas they refer to."""
+    schemas: dict = {}
     for model in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
+    return schemas
+
+
+def departments_part() -> Part:
+    """Describe the department list."""
+    paths = {
+        "/departments": {"get": {"summary": "List departments", "responses": _responses("List")}}
+    }
+    return Part({}, paths)
+
+
+def venues_part() -> Part:
+    """Describe the venue list and creating a venue."""
+    paths = {
+        "/venues": {
+            "get": {"summary": "List venues", "responses": _responses("List")},
+            "post": {
+                "summary": "Create a venue (admin)",
+                "requestBody": _json("VenueCreate"),
+                "responses": _responses("List", "201"),
+            },
+        },
+    }
+    return Part(_model_schemas(VenueCreate), paths)
+
+
+def events_part() -> Part:
+    """Describe listing, reading, creating, changing and cancelling events."""
+    event_list = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    schemas = {"Event": EVENT, "EventList": event_list} | _model_schemas(EventCreate, EventFields)
+    list_filters = ("from", "to", "department", "venue_id", "audience", "status")
+    paths = {
+        "/events": {
+            "get": {
+                "summary": "List events",
+                "responses": _responses("EventList"),
+                "parameters": _query(*list_filters, "page", "per_page"),
+            },
+            "post": {
+                "summary": "Create an event",
+                "requestBody": _json("EventCreate"),
+                "responses": _responses("Event", "201"),
+            },
+        },
+        "/events/{event_id}": {
+            "get": {"summary": "One event", "parameters": ID, "responses": _responses("Event")},
+            "patch": {
+                "summary": "Change an event",
+                "parameters": ID,
+                "requestBody": _json("EventFields"),
+                "responses": _responses("Event"),
+            },
+        },
+        "/events/{event_id}/cancel": {
+            "post": {
+                "summary": "Cancel an event",
+                "parameters": ID,
+                "responses": _responses("Event"),
+            }
+        },
+    }
+    return Part(schemas, paths)
+
+
+def conflicts_part() -> Part:
+    """Describe checking a proposed event and listing the conflicts between two days."""
+    paths = {
+        "/conflicts/check": {
+            "post": {
+                "summary": "Check a proposed event (or changes to event_id) for conflicts",
+                "requestBody": _json("ConflictCheck"),
+                "responses": _responses("Conflicts"),
+            },
+        },
+        "/conflicts": {
+            "get": {
+                "summary": "Conflicts between two days (default: the next 8 weeks); staff "
+                "see those involving their department",
+                "responses": _responses("Conflicts"),
+                "parameters": _query("from", "to", "kind", "severity", "department"),
+            },
+        },
+    }
+    return Part({"Conflicts": CONFLICTS} | _model_schemas(ConflictCheck), paths)
+
+
+def contacts_part() -> Part:
+    """Describe searching, creating, reading and changing contacts, and their duplicates."""
+    contact_list = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    schemas = {
+        "Contact": CONTACT,
+        "ContactSaved": CONTACT_SAVED,
+        "ContactList": contact_list,
+        "ContactDuplicates": DUPLICATES,
+    } | _model_schemas(ContactCreate, ContactFields)
+    paths = {
+        "/contacts": {
+            "get": {
+                "summary": "List and search contacts (name, email, organisation, tag)",
+                "responses": _responses("ContactList"),
+                "parameters": _query("q", "tag", "page", "per_page"),
+            },
+            "post": {
+                "summary": "Create a contact; 200 with the existing one if reused",
+                "requestBody": _json("ContactCreate"),
+                "responses": _responses("ContactSaved", "201")
+                | {"200": {"description": "Existing contact reused", **_json("ContactSaved")}},
+            },
+        },
+        "/contacts/{contact_id}": {
+            "get": {
+                "summary": "One contact",
+                "parameters": CONTACT_ID,
+                "responses": _responses("Contact"),
+            },
+            "patch": {
+                "summary": "Change some fields of a live contact (merged: 404); staff get 403 "
+                "for the address or do_not_invite while another department has an open "
+                "invitation of the contact to an upcoming event",
+                "parameters": CONTACT_ID,
+                "requestBody": _json("ContactFields"),
+                "responses": _responses("Contact"),
+            },
+        },
+        "/contacts/duplicates": {
+            "get": {
+                "summary": "Possible duplicates, best first (as on the review page)",
+                "parameters": _query("limit"),
+                "responses": _responses("ContactDuplicates"),
+            }
+        },
+    }
+    return Part(schemas, paths)
+
+
+# One builder per resource; a new resource adds its builder here.
+PARTS = (departments_part, venues_part, events_part, conflicts_part, contacts_part)
+DESCRIPTION = (
+    "Query parameters: an empty value (`?per_page=`) counts as absent. "
+    "Bodies: values must have the documented JSON type (booleans are true or false, "
+    "not 0, 1 or strings). Invalid input, including text with a NUL character, line "
+    "breaks in one-line fields or dates outside the supported years, is answered "
+    '422 with `{"errors": {"field": ["message"]}}`.'
+)
+
+
+@cache
+def document() -> dict:
+    """Return the whole OpenAPI document, assembled from the parts of the resources."""
+    schemas = {
+        "Errors": ERRORS,
+        "List": {"type": "object", "properties": {"items": {"type": "array"}}},
+    }
+    paths: dict = {}
+    for build in PARTS:
+        part = build()
+        schemas |= part.schemas
+        paths |= part.paths
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "Stadtkalender API",
-            "version": "1",
-            "description": "Query parameters: an empty value (`?per_page=`) counts as absent. "
-            "Bodies: values must have the documented JSON type (booleans are true or false, "
-            "not 0, 1 or strings). Invalid input, including text with a NUL character, line "
-            "breaks in one-line fields or dates outside the supported years, is answered "
-            '422 with `{"errors": {"field": ["message"]}}`.',
-        },
+        "info": {"title": "Stadtkalender API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
-        "paths": {
-            "/departments": {
-                "get": {"summary": "List departments", "responses": _responses("List")}
-            },
-            "/venues": {
-                "get": {"summary": "List venues", "responses": _responses("List")},
-                "post": {
-                    "summary": "Create a venue (admin)",
-                    "requestBody": _json("VenueCreate"),
-                    "responses": _responses("List", "201"),
-                },
-            },
-            "/events": {
-                "get": {
-                    "summary": "List events",
-                    "responses": _responses("EventList"),
-                    "parameters": _query(
-                        "from",
-                        "to",
-                        "department",
-                        "venue_id",
-                        "audience",
-                        "status",
-                        "page",
-                        "per_page",
-                    ),
-                },
-                "post": {
-                    "summary": "Create an event",
-                    "requestBody": _json("EventCreate"),
-                    "responses": _responses("Event", "201"),
-                },
-            },
-            "/events/{event_id}": {
-                "get": {"summary": "One event", "parameters": ID, "responses": _responses("Event")},
-                "patch": {
-                    "summary": "Change an event",
-                    "parameters": ID,
-                    "requestBody": _json("EventFields"),
-                    "responses": _responses("Event"),
-                },
-            },
-            "/conflicts/check": {
-                "post": {
-                    "summary": "Check a proposed event (or changes to event_id) for conflicts",
-                    "requestBody": _json("ConflictCheck"),
-                    "responses": _responses("Conflicts"),
-                },
-            },
-            "/conflicts": {
-                "get": {
-                    "summary": "Conflicts between two days (default: the next 8 weeks); staff "
-                    "see those involving their department",
-                    "responses": _responses("Conflicts"),
-                    "parameters": _query("from", "to", "kind", "severity", "department"),
-                },
-            },
-            "/contacts": {
-                "get": {
-                    "summary": "List and search contacts (name, email, organisation, tag)",
-                    "responses": _responses("ContactList"),
-                    "parameters": _query("q", "tag", "page", "per_page"),
-                },
-                "post": {
-                    "summary": "Create a contact; 200 with the existing one if reused",
-                    "requestBody": _json("ContactCreate"),
-                    "responses": _responses("ContactSaved", "201")
-                    | {"200": {"description": "Existing contact reused", **_json("ContactSaved")}},
-                },
-            },
-            "/contacts/{contact_id}": {
-                "get": {
-                    "summary": "One contact",
-                    "parameters": CONTACT_ID,
-                    "responses": _responses("Contact"),
-                },
-                "patch": {
-                    "summary": "Change some fields of a live contact (merged: 404); staff get 403 "
-                    "for the address or do_not_invite while another department has an open "
-                    "invitation of the contact to an upcoming event",
-                    "parameters": CONTACT_ID,
-                    "requestBody": _json("ContactFields"),
-                    "responses": _responses("Contact"),
-                },
-            },
-            "/contacts/duplicates": {
-                "get": {
-                    "summary": "Possible duplicates, best first (as on the review page)",
-                    "parameters": _query("limit"),
-                    "responses": _responses("ContactDuplicates"),
-                }
-            },
-            "/events/{event_id}/cancel": {
-                "post": {
-                    "summary": "Cancel an event",
-                    "parameters": ID,
-                    "responses": _responses("Event"),
-                }
-            },
-        },
+        "paths": paths,
     }

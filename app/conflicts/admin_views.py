@@ -227,7 +227,6 @@ def blocked_edit(range_id: int | None = None):
                 row = BlockedRange(created_at=_now(), created_by_id=current_user.id)
                 db.session.add(row)
             form.save_to(row, starts_at, ends_at)
-            db.session.commit()
             flash(_("The blocked range was saved."), "success")
             return redirect(url_for("conflict_admin.blocked"))
     page = render_template("conflicts/admin/blocked_form.html", form=form, row=row)
@@ -239,7 +238,6 @@ def _confirm_delete(row, *, title: str, detail: str, message: str, back: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         db.session.delete(row)
-        db.session.commit()
         flash(message, "success")
         return redirect(back)
     if request.method == "POST":
@@ -298,8 +296,6 @@ def blocked_import():
             result = _import_blocked(form)
         except ValidationError as error:
             apply_errors(form, error, {"file": "url"} if (form.url.data or "").strip() else None)
-        else:
-            db.session.commit()
     page = render_template("conflicts/admin/blocked_import.html", form=form, result=result)
     return page, 422 if form.errors else 200
 
@@ -328,7 +324,6 @@ def holidays_import():
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             message = _(
                 "Import finished: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.",
                 created=result.created,

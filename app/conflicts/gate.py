@@ -1,25 +1,28 @@
 """Publishing is checked against conflicts: hard ones block, warnings need a reason.
 
-Runs inside the transaction that publishes. On SQLite the check first takes the database's
-write lock, so no other writer can book the venue between the check and the commit; on
-PostgreSQL the exclusion constraint on (venue, occupied range) is the last line, and a race
-lost there is reported as the same friendly error.
+Runs inside the transaction that publishes (``publish_check`` is registered in
+``app.events.hooks`` at app start). On SQLite the check first takes the database's write lock,
+so no other writer can book the venue between the check and the commit; on PostgreSQL the
+exclusion constraint on (venue, occupied range) is the last line, and a race lost there is
+reported as the same friendly error (``app.events.exclusion``). Venues are checked the same
+way before they become exclusive (``venue_refusals``, registered in ``app.venues.hooks``).
 """
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from app.conflicts.engine import Conflict, Proposal, check
 from app.conflicts.models import PublishOverride, Severity
 from app.errors import ValidationError
+from app.events.hooks import AfterPublish
 from app.events.models import CalendarVersion, Event, Status
+from app.events.operations import REASON_MAX
 from app.extensions import db
-
-EXCLUSION = "excl_events_exclusive_venue"
-REASON_MAX = 2000
+from app.venues.models import Venue
 
 
 def _lock_for_check() -> None:
@@ -74,21 +77,16 @@ def record_override(event: Event, warnings: list[Conflict], reason: str, actor, 
     )
 
 
-def flush_guarded() -> None:
-    """Flush; a lost race for an exclusive venue becomes a validation error on venue_id."""
-    try:
-        db.session.flush()
-    except IntegrityError as error:
-        if EXCLUSION not in str(error.orig):
-            raise
-        db.session.rollback()
-        raise ValidationError.single(
-            "venue_id",
-            _(
-                "The venue was booked by another published event a moment ago. Please choose "
-                "another time or venue."
-            ),
-        ) from error
+def publish_check(proposal: Proposal, reason: str, actor) -> AfterPublish | None:
+    """The publishing gate of events: refuse or clear, and record the reason for warnings."""
+    warnings = clear_for_publishing(proposal, reason, actor)
+    if not warnings:
+        return None
+
+    def record(event: Event, now: datetime) -> None:
+        record_override(event, warnings, reason, actor, now)
+
+    return record
 
 
 def overrides_of(event_id: int) -> list[PublishOverride]:
@@ -125,3 +123,21 @@ def exclusive_clashes(venue_id: int, setup: int, teardown: int, limit: int = 3) 
         if latest is None or end > latest[1]:
             latest = (row, end)
     return clashes
+
+
+def venue_refusals(venue: Venue, values: Mapping[str, Any]) -> list[str]:
+    """Refuse exclusivity (or larger buffers) while published events there would overlap."""
+    if venue.id is None or not values.get("exclusive"):
+        return []
+    clashes = exclusive_clashes(
+        venue.id, values.get("setup_minutes") or 0, values.get("teardown_minutes") or 0
+    )
+    return [
+        _(
+            "“%(first)s” and “%(second)s” overlap here (setup and teardown included); move or "
+            "cancel one of them before the venue becomes exclusive.",
+            first=a.title,
+            second=b.title,
+        )
+        for a, b in clashes
+    ]

@@ -24,11 +24,12 @@ from wtforms.validators import InputRequired, Length
 
 from app.accounts.access import comms_required
 from app.conflicts import density as density_mod
-from app.conflicts import engine, listing
+from app.conflicts import listing, live
+from app.conflicts.conflict import KINDS
 from app.conflicts.models import PublishOverride, ReviewStatus
 from app.departments.models import Department
+from app.events.forms import event_form
 from app.events.models import Status
-from app.events.views import event_form, live_conflicts
 from app.extensions import db
 from app.input_guard import CleanText, parse_day
 
@@ -91,7 +92,7 @@ def index():
         counts=Counter(item.conflict.severity.value for item in items),
         overrides=overrides,
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
-        kinds=engine.KINDS,
+        kinds=KINDS,
         grid=grid,
         svg_url=url_for("conflicts.density_svg", **request.args.to_dict(flat=False)),
         review_form=ReviewForm,
@@ -128,17 +129,13 @@ def review():
     if not form.validate_on_submit() or day is None:
         flash(_("The review could not be saved: the form was incomplete."), "error")
         return redirect(back)
-    # Recompute in the window the list showed, so that the review matches what was seen.
+    # Look in the window the list showed, so that the review matches what was seen.
     first = parse_day(request.form.get("from")) or day
     last = parse_day(request.form.get("to")) or day
     if not first <= day <= last or (last - first).days >= listing.MAX_DAYS:
         first = last = day
-    found = [
-        item
-        for item in listing.conflicts_between(current_user, first, last)
-        if item.conflict.key == form.key.data
-    ]
-    if not found:
+    found = listing.find(current_user, form.key.data, first, last)
+    if found is None:
         flash(_("This conflict no longer exists."), "info")
         return redirect(back)
     status = ReviewStatus.RESOLVED if form.resolve.data else ReviewStatus.ACKNOWLEDGED
@@ -147,11 +144,10 @@ def review():
         return redirect(back)
     try:
         listing.review(
-            found[0], status, form.note.data or "", actor=current_user, now=datetime.now(UTC)
+            found, status, form.note.data or "", actor=current_user, now=datetime.now(UTC)
         )
-        db.session.commit()
     except IntegrityError:  # a colleague reviewed the same conflict at the same moment
-        db.session.rollback()
+        db.session.rollback()  # the failed flush; the redirect then commits nothing
         flash(_("A colleague has just reviewed this conflict; please check it again."), "info")
         return redirect(back)
     flash(
@@ -167,11 +163,11 @@ def review():
 @bp.post("/check/<int:event_id>", endpoint="check_form")
 def check_form(event_id: int | None = None):
     """Return the conflict panel for the event form's current values (htmx)."""
-    event, form = event_form(event_id)
+    event, form = event_form(event_id, current_user)
     conflicts = None
     if form.validate_on_submit():
         status = event.status.value if event is not None else Status.DRAFT.value
-        conflicts = live_conflicts(form.to_input(status), event)
+        conflicts = live.live_conflicts(form.to_input(status), event, current_user)
     return render_template(
         "conflicts/_panel.html", conflicts=conflicts, own_id=event.id if event else None
     )

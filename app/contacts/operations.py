@@ -5,11 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.contacts import dedup
+from app.contacts import dedup, hooks
 from app.contacts.candidates import (
     PROBE_COLUMNS,
     Candidate,
@@ -22,15 +22,10 @@ from app.contacts.models import Contact, ContactMerge, NotDuplicate, Tag
 from app.contacts.validation import LIMITS, ContactInput, validate_input
 from app.db_upsert import insert_ignoring_conflicts
 from app.errors import PermissionDenied, ValidationError
-from app.events.models import Event, Status, event_cohosts
 from app.extensions import db
-from app.invitations import tokens
-from app.invitations.models import Answer, Invitation, InvitationDepartment
 
 # Fields a reused or surviving contact takes over while its own are empty (never the name).
 FILLABLE = ("salutation", "office_title", "organisation", "function", "phone")
-# Answers that still expect mail: the guest comes, may come or waits for a place.
-OPEN_ANSWERS = (Answer.PENDING, Answer.ACCEPTED, Answer.TENTATIVE, Answer.WAITLISTED)
 tag_key = dedup.tag_key
 
 
@@ -80,34 +75,9 @@ def resolve(contact: Contact) -> Contact:
 # --- who may change what -------------------------------------------------------------------
 
 
-def invited_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
-    """Return True if another department has an open invitation of a contact to a coming event."""
-    query = (
-        select(Invitation.id)
-        .join(Event, Event.id == Invitation.event_id)
-        .where(
-            Invitation.contact_id.in_(contact_ids),
-            Invitation.status.in_(OPEN_ANSWERS),
-            Invitation.revoked.is_(False),
-            Event.ends_at > now,
-            Event.status != Status.CANCELLED,
-        )
-    )
-    own = getattr(actor, "department_id", None)
-    if own is not None:  # for staff without a department, every department is another one
-        query = query.where(
-            or_(
-                Event.department_id != own,
-                exists().where(
-                    event_cohosts.c.event_id == Event.id, event_cohosts.c.department_id != own
-                ),
-                exists().where(
-                    InvitationDepartment.invitation_id == Invitation.id,
-                    InvitationDepartment.department_id != own,
-                ),
-            )
-        )
-    return db.session.scalar(query.limit(1)) is not None
+def relied_on_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
+    """Return True if another department relies on one of the contacts (an open invitation)."""
+    return any(guard(contact_ids, actor, now) for guard in hooks.address_change_guards)
 
 
 def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
@@ -119,7 +89,7 @@ def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
     """
     if actor is None or getattr(actor, "sees_everything", False):
         return
-    if not invited_elsewhere([c.id for c in contacts], actor, now):
+    if not relied_on_elsewhere([c.id for c in contacts], actor, now):
         return
     messages = {
         "email": _(
@@ -235,18 +205,9 @@ def _update(
     for other in sharing:
         other.role_address = True
     db.session.flush()
-    if readdressed:
-        invitations = db.session.scalars(
-            select(Invitation).where(Invitation.contact_id == contact.id)
-        ).all()
-        tokens.readdress(
-            db.session,
-            list(invitations),
-            contact.email,
-            now=now,
-            secret_key=secret_key,
-            renew=moved,
-        )
+    if readdressed:  # queued mail follows the address; a new address gets new RSVP links
+        for hook in hooks.on_readdress:
+            hook(contact, now=now, secret_key=secret_key, renew=moved)
     return Saved(contact, shared_address=bool(sharing))
 
 
@@ -287,28 +248,6 @@ def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[
     return candidates_for(db.session, probe, limit=5)
 
 
-def _move_invitations(keep: Contact, gone: Contact) -> dict:
-    """Move invitations to the survivor, one per event; departments join the kept one."""
-    query = select(Invitation).where(Invitation.contact_id == keep.id)
-    kept = {inv.event_id: inv for inv in db.session.scalars(query)}
-    moved, dropped, departments = [], [], []
-    for inv in db.session.scalars(select(Invitation).where(Invitation.contact_id == gone.id)).all():
-        target = kept.get(inv.event_id)
-        if target is None:
-            inv.contact = keep
-            moved.append(inv.id)
-            continue
-        present = {row.department_id for row in target.departments}
-        for row in list(inv.departments):
-            if row.department_id not in present:
-                inv.departments.remove(row)
-                target.departments.append(row)
-                departments.append(row.department_id)
-        dropped.append(inv.id)
-        db.session.delete(inv)
-    return {"invitations_moved": moved, "invitations_dropped": dropped, "departments": departments}
-
-
 def _take_over(keep: Contact, gone: Contact) -> dict:
     """Give the survivor the other's tags, empty fields, flags and notes."""
     added = [t for t in gone.tags if t not in keep.tags]
@@ -340,7 +279,8 @@ def merge(
 ) -> Contact:
     """Merge two contacts into the older one (by creation, then id) and log it; return it.
 
-    Invitations that move to another address get new links (see tokens.readdress).
+    What belongs to the merged contact moves through hooks.on_merge: invitations move to the
+    survivor, and those that move to another address get new links.
     """
     if survivor.id == other.id or survivor.merged_into_id or other.merged_into_id:
         raise ValidationError.single(
@@ -349,13 +289,9 @@ def merge(
     _guard([survivor, other], "contact", actor=actor, now=now)
     keep, gone = sorted((survivor, other), key=lambda c: (c.created_at, c.id))
     details = {"merged": {"name": gone.full_name, "email": gone.email}}
-    details |= _move_invitations(keep, gone) | _take_over(keep, gone)
-    if gone.email != keep.email:
-        moved = [db.session.get(Invitation, i) for i in details["invitations_moved"]]
-        renew = gone.email_key != keep.email_key
-        tokens.readdress(
-            db.session, moved, keep.email, now=now, secret_key=_secret(secret_key), renew=renew
-        )
+    for hook in hooks.on_merge:
+        details |= hook(keep, gone, now=now, secret_key=_secret(secret_key))
+    details |= _take_over(keep, gone)
     db.session.execute(
         update(Contact).where(Contact.merged_into_id == gone.id).values(merged_into_id=keep.id)
     )

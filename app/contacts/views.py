@@ -81,7 +81,7 @@ def edit(contact_id: int | None = None):
 
 
 def _save(form: ContactForm, contact: Contact | None):
-    """Save the form through the domain, commit, tell what happened and show the contact."""
+    """Save the form through the domain, tell what happened and show the contact."""
     saved = operations.save_contact(
         form.to_input(),
         actor=current_user,
@@ -89,7 +89,6 @@ def _save(form: ContactForm, contact: Contact | None):
         contact=contact,
         secret_key=current_app.config["SECRET_KEY"],
     )
-    db.session.commit()
     if saved.reused:
         flash(_("This person was already in the address book; that contact was kept."), "info")
     else:
@@ -129,7 +128,6 @@ def upload():
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             if unknown:
                 flash(_("Ignored columns: %(names)s", names=", ".join(unknown)), "warning")
             return redirect(url_for("contacts.import_preview", import_id=row.id))
@@ -171,7 +169,6 @@ def import_finish(import_id: int):
     except ValidationError as error:
         _flash_errors(error)
         return redirect(url_for("contacts.import_preview", import_id=import_id))
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("contacts.index"))
 
@@ -208,11 +205,10 @@ def merge(first_id: int, second_id: int):
                 secret_key=current_app.config["SECRET_KEY"],
             )
         except operations.ContactLocked as error:
-            db.session.rollback()
+            db.session.rollback()  # the page shows both contacts as stored, not half-merged
             form.form_errors.append(str(error))
             status = 403
         else:
-            db.session.commit()
             flash(_("The contacts were merged."), "success")
             return redirect(url_for("contacts.edit", contact_id=keep.id))
     keep, gone = operations.merge_order(first, second)
@@ -230,6 +226,5 @@ def not_duplicate(first_id: int, second_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     operations.mark_not_duplicate(first, second, actor=current_user, now=_now())
-    db.session.commit()
     flash(_("Noted: these are different people. The pair will not be proposed again."), "success")
     return redirect(url_for("contacts.duplicates"))

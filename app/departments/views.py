@@ -53,7 +53,6 @@ def edit(department_id: int | None = None):
         else:
             form.populate_obj(department)
             db.session.add(department)
-            db.session.commit()
             flash(_("Department saved."), "success")
             return redirect(url_for("departments.index"))
     return render_template(

@@ -1,8 +1,9 @@
-"""The event form and its translation into domain input."""
+"""The event form, loading it for a request, and its translation into domain input."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.departments.models import Department
+from app.events.loading import editable_event_or_404
 from app.events.models import Event, Visibility
 from app.events.operations import EventInput
 from app.extensions import db
@@ -171,3 +173,13 @@ class EventForm(FlaskForm):
 def _combine(day, clock):
     """Return a datetime, or None when the time is missing (the domain reports it)."""
     return datetime.combine(day, clock) if day is not None and clock is not None else None
+
+
+def event_form(event_id: int | None, user) -> tuple[Event | None, EventForm]:
+    """Return the event the user may edit (None: a new one) and its form, else 403/404."""
+    event = editable_event_or_404(event_id, user) if event_id else None
+    if event is None and not (user.sees_everything or user.department):
+        abort(403)
+    form = EventForm()
+    form.load_choices(user)
+    return event, form

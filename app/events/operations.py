@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
-from app.events import policy
+from app.events import hooks, policy
+from app.events.exclusion import flush_guarded
 from app.events.models import Event, Status, Visibility
+from app.events.proposal import Proposal
 from app.events.walltime import AmbiguousWallTime, local_to_utc, utc_to_local
 from app.extensions import db
 from app.input_guard import (
@@ -31,6 +33,8 @@ DEFAULT_TZ = "Europe/Berlin"
 # Sent after time, place or status changed and SEQUENCE rose; invitations send updates.
 rescheduled = Namespace().signal("event-rescheduled")
 TITLE_MAX = 200
+# The longest reason accepted for publishing despite conflict warnings.
+REASON_MAX = 2000
 MAX_PLUS_ONES = 20
 # Changes to these fields move the guest's calendar entry, so SEQUENCE must rise (RFC 5546).
 SIGNIFICANT = ("starts_at", "ends_at", "all_day", "venue_id", "location", "status")
@@ -298,59 +302,38 @@ def _owning_department(data: EventInput, actor) -> Department:
     return department
 
 
-def _proposal(values: dict, department_id: int, event: Event | None):
-    """Return the conflict engine's view of validated values."""
-    from app.conflicts.engine import Proposal, VenueInfo
-
-    return Proposal(
-        starts_at=values["starts_at"],
-        ends_at=values["ends_at"],
-        start_local=values["start_local"],
-        end_local=values["end_local"],
-        all_day=values["all_day"],
-        venue_id=values["venue"].id if values["venue"] else None,
-        audience_ids=[a.id for a in values["audiences"]],
-        capacity=values["capacity"],
-        department_id=department_id,
-        event_id=event.id if event is not None else None,
-        venue=VenueInfo.of(values["venue"]),
-    )
-
-
 # Changes of a published event that are checked against conflicts again.
 RECHECKED = ("starts_at", "ends_at", "venue", "capacity", "audiences")
 
 
-def _gate(values: dict, department_id: int, event: Event | None, reason: str, actor):
-    """Check conflicts when the event goes out as published; return warnings to record."""
-    from app.conflicts import gate
-
+def _gate(
+    values: dict, department_id: int, event: Event | None, reason: str, actor
+) -> list[hooks.AfterPublish]:
+    """Run the publish checks when the event goes out as published; return what to record."""
     if values["status"] != Status.PUBLISHED:
-        return None
+        return []
     if (
         event is not None
         and event.status == Status.PUBLISHED
         and all(getattr(event, name) == values[name] for name in RECHECKED)
     ):
-        return None
-    return gate.clear_for_publishing(_proposal(values, department_id, event), reason, actor)
+        return []
+    proposal = Proposal.from_values(values, department_id, event)
+    return hooks.clear_for_publishing(proposal, reason, actor)
 
 
-def _flush_and_record(event: Event, warnings, reason: str, actor, now: datetime) -> None:
+def _flush_and_record(event: Event, after: list[hooks.AfterPublish], now: datetime) -> None:
     """Flush (an exclusive venue lost to a concurrent publish is a validation error)."""
-    from app.conflicts import gate
-
-    gate.flush_guarded()
-    if warnings:
-        gate.record_override(event, warnings, reason, actor, now)
+    flush_guarded()
+    if after:
+        for record in after:
+            record(event, now)
         db.session.flush()
 
 
 def _flush_before_signal() -> None:
     """Write the change before listeners query (a lost exclusive-venue race surfaces here)."""
-    from app.conflicts import gate
-
-    gate.flush_guarded()
+    flush_guarded()
 
 
 def _apply(event: Event, values: dict, now: datetime) -> None:
@@ -372,11 +355,11 @@ def create_event(data: EventInput, *, actor, now: datetime, tz: str = DEFAULT_TZ
     """Create an event owned by the actor's (or, for comms, the named) department."""
     department = _owning_department(data, actor)
     values = _validated(data, department, tz)
-    warnings = _gate(values, department.id, None, data.conflict_reason, actor)
+    after = _gate(values, department.id, None, data.conflict_reason, actor)
     event = Event(department=department, created_by=actor, created_at=now, sequence=0)
     _apply(event, values, now)
     db.session.add(event)
-    _flush_and_record(event, warnings, data.conflict_reason, actor, now)
+    _flush_and_record(event, after, now)
     return event
 
 
@@ -393,9 +376,9 @@ def update_event(event: Event, data: EventInput, *, actor, now: datetime) -> Eve
             "status", _("A published event cannot go back to draft; cancel it instead.")
         )
     values = _validated(data, event.department, event.timezone)
-    warnings = _gate(values, event.department_id, event, data.conflict_reason, actor)
+    after = _gate(values, event.department_id, event, data.conflict_reason, actor)
     _apply(event, values, now)
-    _flush_and_record(event, warnings, data.conflict_reason, actor, now)
+    _flush_and_record(event, after, now)
     return event
 
 
@@ -410,12 +393,9 @@ def set_status(
             raise ValidationError.single(
                 "status", _("A published event cannot go back to draft; cancel it instead.")
             )
-        warnings = None
+        after = []
         if status == Status.PUBLISHED:
-            from app.conflicts import gate
-            from app.conflicts.engine import Proposal
-
-            warnings = gate.clear_for_publishing(Proposal.from_event(event), conflict_reason, actor)
+            after = hooks.clear_for_publishing(Proposal.from_event(event), conflict_reason, actor)
         event.status = status
         event.sequence += 1
         _flush_before_signal()
@@ -423,7 +403,7 @@ def set_status(
         if status == Status.PUBLISHED and event.published_at is None:
             event.published_at = now
         event.updated_at = now
-        _flush_and_record(event, warnings, conflict_reason, actor, now)
+        _flush_and_record(event, after, now)
     return event
 
 
@@ -441,8 +421,10 @@ def describe_when(event: Event) -> str:
     )
 
 
-def proposal_for(data: EventInput, *, actor, event: Event | None = None, tz: str = DEFAULT_TZ):
-    """Validate input and return what the conflict engine checks (nothing is written).
+def proposal_for(
+    data: EventInput, *, actor, event: Event | None = None, tz: str = DEFAULT_TZ
+) -> Proposal:
+    """Validate input and return what the conflict check needs (nothing is written).
 
     For a new event the owning department is the named one or the actor's; for an existing
     event its own. Raises ValidationError for unusable input, like saving would.
@@ -452,4 +434,4 @@ def proposal_for(data: EventInput, *, actor, event: Event | None = None, tz: str
     else:
         department = _named_department(data, actor)
     values = _validated(data, department, tz)
-    return _proposal(values, department.id, event)
+    return Proposal.from_values(values, department.id, event)

@@ -10,12 +10,10 @@ from sqlalchemy.orm import lazyload
 
 from app.accounts.access import public
 from app.accounts.forms import ConfirmForm
-from app.conflicts import gate
-from app.conflicts.engine import Proposal, check
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
-from app.events import ics, operations, periods, policy, queries
-from app.events.forms import FIELD_ALIASES, EventForm
+from app.events import hooks, ics, operations, periods, policy, queries
+from app.events.forms import FIELD_ALIASES, event_form
 from app.events.loading import editable_event_or_404, visible_event_or_404
 from app.events.models import Event, Status
 from app.events.operations import EventInput
@@ -103,21 +101,14 @@ def _visible_or_404(event_id: int) -> Event:
 def show(event_id: int):
     """Show one event; confidential ones only as reserved to outsiders."""
     event = _visible_or_404(event_id)
-    can_edit = policy.can_edit(current_user, event)
-    conflicts = overrides = None
-    if can_edit and event.status != Status.CANCELLED:
-        conflicts = check(Proposal.from_event(event), current_user)
-    if can_edit:
-        overrides = gate.overrides_of(event.id)
     return render_template(
         "events/show.html",
         event=event,
         masked=queries.is_masked(current_user, event),
-        can_edit=can_edit,
+        can_edit=policy.can_edit(current_user, event),
         confirm=ConfirmForm(),
         when=operations.describe_when(event),
-        conflicts=conflicts,
-        overrides=overrides,
+        **hooks.page_extras(event, current_user),
     )
 
 
@@ -142,24 +133,15 @@ def download(event_id: int):
     )
 
 
-def event_form(event_id: int | None) -> tuple[Event | None, EventForm]:
-    """Return the event the user may edit (None: a new one) and its form, else 403/404."""
-    event = editable_event_or_404(event_id, current_user) if event_id else None
-    if event is None and not (current_user.sees_everything or current_user.department):
-        abort(403)
-    form = EventForm()
-    form.load_choices(current_user)
-    return event, form
-
-
 @bp.route("/events/new", methods=["GET", "POST"], endpoint="new")
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"], endpoint="edit")
 def edit(event_id: int | None = None):
     """Create or edit an event through the form."""
-    event, form = event_form(event_id)
-    conflicts = None
+    event, form = event_form(event_id, current_user)
+    checked = None  # the input whose conflicts the page shows
     if request.method == "GET" and event is not None:
         form.fill_from(event)
+        checked = EventInput.from_event(event)
     if form.validate_on_submit():
         status = (
             Status.PUBLISHED.value
@@ -170,32 +152,16 @@ def edit(event_id: int | None = None):
         try:
             event = _save(event, data)
         except ValidationError as error:
-            db.session.rollback()
+            db.session.rollback()  # the checks below compare the input with the stored event
             apply_errors(form, error, FIELD_ALIASES)
-            conflicts = live_conflicts(data, event)
+            checked = data
         else:
-            db.session.commit()
             flash(_("The event was saved."), "success")
             return redirect(url_for("events.show", event_id=event.id))
-    if conflicts is None and event is not None and request.method == "GET":
-        conflicts = live_conflicts(EventInput.from_event(event), event)
+    extras = hooks.form_extras(checked, event, current_user)
     return render_template(
-        "events/form.html", form=form, event=event, conflicts=conflicts
+        "events/form.html", form=form, event=event, **extras
     ), 200 if not form.errors else 422
-
-
-def live_conflicts(data: operations.EventInput, event: Event | None):
-    """Return the conflicts of form input, or None when the input cannot be checked yet."""
-    # Only time, place, audiences and capacity matter here; a missing title or a reply
-    # deadline still being typed must not hide the conflicts.
-    data = data.replace(title=data.title or "–", rsvp_deadline=None)
-    try:
-        proposal = operations.proposal_for(
-            data, actor=current_user, event=event, tz=current_app.config["TIMEZONE"]
-        )
-    except (ValidationError, PermissionDenied):
-        return None
-    return check(proposal, current_user)
 
 
 def _save(event: Event | None, data: operations.EventInput) -> Event:
@@ -219,7 +185,7 @@ def change_status(event_id: int):
     target = Status.CANCELLED if request.endpoint == "events.cancel" else Status.PUBLISHED
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    reason = request.form.get("conflict_reason", "")[: gate.REASON_MAX + 1]
+    reason = request.form.get("conflict_reason", "")[: operations.REASON_MAX + 1]
     try:
         operations.set_status(
             event, target, actor=current_user, now=datetime.now(UTC), conflict_reason=reason
@@ -227,10 +193,9 @@ def change_status(event_id: int):
     except PermissionDenied:
         abort(403)
     except ValidationError as error:
-        db.session.rollback()
+        db.session.rollback()  # the redirect would commit what the failed call flushed
         flash(" ".join(m for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("events.show", event_id=event.id))
-    db.session.commit()
     flash(
         _("The event was cancelled.")
         if target == Status.CANCELLED

@@ -49,7 +49,7 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
         )
         if fresh:  # a cache write on GET: keep the serialisations for every later request
             store_fragments(db.session, fresh)
-            db.session.commit()
+            db.session.commit()  # explicit: the request transaction commits no GET (app/web.py)
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.set_etag(tag)

@@ -1,24 +1,24 @@
-"""Queueing invitation mails in the outbox and rendering them when the worker sends them.
+"""What invitation mail to send, and rendering it when the worker sends it.
 
-Bulk invitations queue a row per guest without the message bytes; the worker asks
-``render_queued`` for them at delivery time, so that inviting thousands of guests is a few
-set-based inserts.
+The outbox (app/mail/outbox.py) writes the rows: bulk invitations queue a row per guest without
+the message bytes, and the worker asks ``render_queued`` (registered for the invitation kinds
+in app/invitations/wiring.py) for them at delivery time, so that inviting thousands of guests
+is a few set-based inserts.
 """
 
 from datetime import datetime
 from email.policy import compat32
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select
 
 from app.contacts.models import Contact
-from app.db_upsert import insert_ignoring_conflicts
 from app.events.models import Status
 from app.extensions import db
 from app.invitations.emails import MailSettings, compose
 from app.invitations.models import Answer, Invitation
-from app.mail.models import MailStatus, OutboxMessage
-from app.mail.outbox import new_message_id
+from app.mail import outbox, renderers
+from app.mail.models import OutboxMessage
 
 SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
@@ -31,34 +31,6 @@ def settings_from_config() -> MailSettings:
         base_url=config["BASE_URL"],
         mail_domain=config["MAIL_DOMAIN"],
         sender=config["MAIL_DEFAULT_SENDER"],
-    )
-
-
-def queue(
-    session, recipients: list[tuple[int, str]], *, kind: str, sequence: int, now: datetime
-) -> None:
-    """Queue one mail of a kind per (invitation id, address); repeats are ignored."""
-    domain = current_app.config["MAIL_DOMAIN"]
-    insert_ignoring_conflicts(
-        session,
-        OutboxMessage,
-        [
-            {
-                "recipient": address,
-                "kind": kind,
-                "invitation_id": invitation_id,
-                "sequence": sequence,
-                "message": None,
-                "message_id": new_message_id(domain),
-                "status": MailStatus.QUEUED,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-            }
-            for invitation_id, address in recipients
-        ],
     )
 
 
@@ -106,18 +78,12 @@ def queue_changes(event, *, now: datetime) -> None:
         )
     ).all()
     kind = "cancel" if event.status == Status.CANCELLED else "update"
-    queue(db.session, [tuple(r) for r in rows], kind=kind, sequence=event.sequence, now=now)
+    recipients = [(row.id, row.email) for row in rows]
+    outbox.enqueue_many(db.session, recipients, kind=kind, sequence=event.sequence, now=now)
 
 
-def connect_signals() -> None:
-    """Send updates whenever an event's time, place or status changes."""
-    from app.events.operations import rescheduled
-
-    rescheduled.connect(_on_rescheduled)
-
-
-def _on_rescheduled(event, now: datetime) -> None:
-    """Signal receiver: queue the mails for a rescheduled event."""
+def on_rescheduled(event, now: datetime) -> None:
+    """Signal receiver of events.operations.rescheduled: queue the mails for the changed event."""
     queue_changes(event, now=now)
 
 
@@ -128,12 +94,14 @@ def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
             OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == kind
         )
     )
-    queue(
+    outbox.enqueue(
         db.session,
-        [(invitation.id, invitation.contact.email)],
+        recipient=invitation.contact.email,
         kind=kind,
-        sequence=count + 1,
+        message=None,  # rendered at delivery, like the invitation
         now=now,
+        invitation_id=invitation.id,
+        sequence=count + 1,
     )
 
 
@@ -143,63 +111,22 @@ def retry(row: OutboxMessage, *, now: datetime) -> None:
     The stored bytes may carry an RSVP link that was replaced since (the address changed), so an
     invitation mail is rendered again at delivery rather than resent as it was.
     """
+    address = ""
     if row.invitation_id is not None:
         address = db.session.scalar(
             select(Contact.email)
             .join(Invitation, Invitation.contact_id == Contact.id)
             .where(Invitation.id == row.invitation_id)
         )
-        if address:
-            row.recipient, row.message = address, None
-    row.status, row.next_attempt_at, row.claimed_at = MailStatus.QUEUED, now, None
-    db.session.flush()
+    outbox.requeue(db.session, row, now=now, recipient=address or "")
+
+
+def preload(session, rows: list[OutboxMessage]) -> list[Invitation]:
+    """Load the invitations of a batch of rows (with contacts and departments) in one query."""
+    ids = [row.invitation_id for row in rows if row.invitation_id is not None]
+    return list(session.scalars(select(Invitation).where(Invitation.id.in_(ids))))
 
 
 def render_pending(*, now: datetime, batch_size: int = 200) -> int:
-    """Render queued mails that wait without bytes, ahead of delivery; return how many.
-
-    Delivery then only sends bytes; rendering can run in parallel processes. Two renderers
-    rendering the same row write the same mail (the Message-ID is the row's), so no claim is
-    needed; a row sent meanwhile is left alone.
-    """
-    done = 0
-    last_id = 0
-    while True:
-        rows = db.session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.id > last_id,
-                OutboxMessage.message.is_(None),
-                OutboxMessage.status == MailStatus.QUEUED,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(batch_size)
-        ).all()
-        if not rows:
-            return done
-        # One query for the batch's invitations (with contacts and departments); the list keeps
-        # them in the identity map, where render_queued finds them.
-        preloaded = db.session.scalars(  # noqa: F841 - held for the loop below
-            select(Invitation).where(Invitation.id.in_([r.invitation_id for r in rows]))
-        ).all()
-        rendered = []
-        for row in rows:
-            raw = render_queued(db.session, row, now)
-            if raw is not None:
-                rendered.append({"row_id": row.id, "raw": raw, "queued_for": row.recipient})
-        last_id = rows[-1].id
-        db.session.rollback()  # end the read transaction before writing
-        if rendered:
-            db.session.execute(
-                update(OutboxMessage.__table__)
-                .where(
-                    OutboxMessage.__table__.c.id == bindparam("row_id"),
-                    OutboxMessage.__table__.c.message.is_(None),
-                    # An address change meanwhile (tokens.readdress) wants a new rendering.
-                    OutboxMessage.__table__.c.recipient == bindparam("queued_for"),
-                )
-                .values(message=bindparam("raw")),
-                rendered,
-            )
-            db.session.commit()
-        done += len(rendered)
+    """Render queued mails that wait without bytes, ahead of delivery; return how many."""
+    return renderers.render_pending(db.session, now=now, batch_size=batch_size)

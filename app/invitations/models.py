@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,6 +23,16 @@ class Answer(enum.StrEnum):
     DECLINED = "declined"
     TENTATIVE = "tentative"
     WAITLISTED = "waitlisted"
+
+
+# How the guest list and the guest's page name each answer.
+ANSWER_LABELS = {
+    "pending": _l("not yet answered"),
+    "accepted": _l("attending"),
+    "declined": _l("not attending"),
+    "tentative": _l("maybe"),
+    "waitlisted": _l("on the waiting list"),
+}
 
 
 class Invitation(db.Model):

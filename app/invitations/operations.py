@@ -19,8 +19,8 @@ from app.events import policy
 from app.events.models import Event, Status
 from app.extensions import db
 from app.invitations import tokens
-from app.invitations.delivery import queue
 from app.invitations.models import Answer, Invitation, InvitationDepartment
+from app.mail import outbox
 
 CHUNK = 1000
 
@@ -125,7 +125,7 @@ def invite(
             for row in rows
         ],
     )
-    queue(
+    outbox.enqueue_many(
         db.session,
         [(row.id, guests[row.contact_id].email) for row in rows if row.id in set(result.invited)],
         kind="invitation",

@@ -7,8 +7,8 @@ from sqlalchemy import select, update
 from app.contacts.models import Contact
 from app.events.models import Event, Status
 from app.extensions import db
-from app.invitations.delivery import queue
 from app.invitations.models import Answer, Invitation
+from app.mail import outbox
 
 
 def remind_pending(*, now: datetime, lead: timedelta) -> int:
@@ -29,7 +29,8 @@ def remind_pending(*, now: datetime, lead: timedelta) -> int:
         )
     ).all()
     # The fixed sequence makes the outbox refuse a second reminder for the same invitation.
-    queue(db.session, [tuple(row) for row in rows], kind="reminder", sequence=1, now=now)
+    recipients = [(row.id, row.email) for row in rows]
+    outbox.enqueue_many(db.session, recipients, kind="reminder", sequence=1, now=now)
     ids = [row.id for row in rows]
     if ids:
         db.session.execute(update(Invitation).where(Invitation.id.in_(ids)).values(reminded_at=now))

@@ -6,10 +6,9 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.mail.models import MailStatus, OutboxMessage
+from app.mail.outbox import readdress_queued
 
 
 def new_nonce() -> str:
@@ -50,11 +49,4 @@ def readdress(
         invitation.token_hash = token_hash(token_for(invitation.token_nonce, secret_key))
         invitation.updated_at = now
     session.flush()
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.invitation_id.in_([invitation.id for invitation in invitations]),
-            OutboxMessage.status == MailStatus.QUEUED,
-        )
-        .values(recipient=address, message=None)
-    )
+    readdress_queued(session, [invitation.id for invitation in invitations], address)

@@ -16,14 +16,13 @@ from app.events.models import Event
 from app.extensions import db
 from app.form_choices import as_choices
 from app.invitations import exports, guestlist
+from app.invitations.answers import respond
 from app.invitations.delivery import retry
 from app.invitations.forms import InviteForm, RecordAnswerForm
 from app.invitations.guest_input import contacts_for_invite
-from app.invitations.models import Answer, Invitation
+from app.invitations.models import ANSWER_LABELS, Answer, Invitation
 from app.invitations.operations import invite
 from app.mail.models import MailStatus
-from app.rsvp.operations import respond
-from app.rsvp.views import ANSWER_LABELS
 
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/guests")
 
@@ -95,10 +94,9 @@ def invite_guests(event_id: int):
                 secret_key=current_app.config["SECRET_KEY"],
             )
         except (ValidationError, PermissionDenied) as error:
-            db.session.rollback()
+            db.session.rollback()  # the redirect would commit what the failed call flushed
             flash(_describe(error), "error")
         else:
-            db.session.commit()
             flash(
                 _(
                     "%(invited)d invited, %(already_invited)d already invited, "
@@ -132,7 +130,6 @@ def record_answer(event_id: int, invitation_id: int):
         except ValidationError as error:
             flash(_describe(error), "error")
         else:
-            db.session.commit()
             flash(_("The answer was recorded."), "success")
             if reply.refused_companions:
                 message = ngettext(
@@ -152,7 +149,6 @@ def retry_delivery(event_id: int, invitation_id: int):
     row = guestlist.delivery_states([invitation.id]).get(invitation.id)
     if ConfirmForm().validate_on_submit() and row is not None and row.status == MailStatus.FAILED:
         retry(row, now=_now())
-        db.session.commit()
         flash(_("The mail will be sent again."), "success")
     return redirect(url_for("invitations.index", event_id=event.id))
 

@@ -7,20 +7,18 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from app.db_outage import describe, is_connection_error
 from app.extensions import db
 from app.mail.catcher import catcher_dir, run_catcher
 from app.mail.claims import count_due, pending
-from app.mail.models import OutboxMessage
 from app.mail.worker import DeliveryReport, DeliveryWorker, utcnow
 
 RETRIES_PENDING = 3  # exit status of --until-empty when mails still wait for a retry
@@ -41,13 +39,6 @@ def _stop_on_signals() -> Iterator[threading.Event]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-
-
-def _render_queued(session: Session, row: OutboxMessage, now: datetime) -> bytes | None:
-    """Render a mail queued without its bytes (bulk invitations) when it is delivered."""
-    from app.invitations.delivery import render_queued  # invitations depend on mail, not back
-
-    return render_queued(session, row, now)
 
 
 class _StatusLine:
@@ -165,8 +156,7 @@ def deliver_command(
             poll_interval=poll_interval,
             claim_timeout=timedelta(seconds=claim_timeout) if claim_timeout else None,
             progress=status,
-            stop=stop,
-            render=_render_queued,
+            stop=stop,  # rows without bytes are rendered through app.mail.renderers
         )
         try:
             report = worker.run(until_empty=until_empty, until_done=until_done)

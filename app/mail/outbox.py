@@ -1,4 +1,12 @@
-"""Writing mail to the outbox: one row per mail, in the same transaction as its cause."""
+"""Writing mail to the outbox: one row per mail, in the same transaction as its cause.
+
+This module is the only code that inserts into the outbox: ``enqueue`` for one mail (its bytes,
+or none when a registered renderer renders it at delivery, see app/mail/renderers.py) and
+``enqueue_many`` for a mail of one kind to many invitations; both ignore repeats of the same
+cause. Feature packages say what to send; the delivery worker (app/mail/worker.py) sends.
+Inbound mail (replies and bounces, a coming issue) gets the counterpart next to it, an inbox
+module that stores each received message and hands it to handlers the features register.
+"""
 
 import re
 import secrets
@@ -9,9 +17,10 @@ from email.parser import BytesHeaderParser
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import TextClause, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
+from app.db_upsert import insert_ignoring_conflicts
 from app.mail.models import MailStatus, OutboxMessage
 
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -43,8 +52,13 @@ def _insert_unless_queued() -> TextClause:
     return text(sql).bindparams(*binds).columns(*outbox.columns)
 
 
-def _serialise(message: EmailMessage | bytes, domain: str) -> tuple[bytes, str]:
-    """Return the message as CRLF bytes with a Message-ID header, and that Message-ID."""
+def _serialise(message: EmailMessage | bytes | None, domain: str) -> tuple[bytes | None, str]:
+    """Return the message as CRLF bytes with a Message-ID header, and that Message-ID.
+
+    Without a message (it is rendered at delivery) only a new Message-ID is returned.
+    """
+    if message is None:
+        return None, new_message_id(domain)
     if isinstance(message, EmailMessage):
         if message["Message-ID"] is None:
             message["Message-ID"] = new_message_id(domain)
@@ -63,7 +77,7 @@ def enqueue(
     *,
     recipient: str,
     kind: str,
-    message: EmailMessage | bytes,
+    message: EmailMessage | bytes | None,
     now: datetime,
     invitation_id: int | None = None,
     sequence: int = 0,
@@ -77,7 +91,8 @@ def enqueue(
     duplicates of each other unless they carry the same Message-ID, which must then be for the
     same recipient and cause (ValueError otherwise). An EmailMessage
     without a Message-ID gets one on ``domain`` (default MAIL_DOMAIN); the caller's object is
-    changed so that it knows the id. The session is flushed, not committed.
+    changed so that it knows the id. Without a message the worker renders the mail when it sends
+    it, through the renderer registered for its kind. The session is flushed, not committed.
     """
     raw, message_id = _serialise(message, domain or current_app.config["MAIL_DOMAIN"])
     values = {
@@ -114,3 +129,65 @@ def enqueue(
         # Typically one EmailMessage object enqueued for two recipients: it kept the first id.
         raise ValueError(f"Message-ID {message_id} is already queued for another mail")
     return row
+
+
+def enqueue_many(
+    session: Session,
+    recipients: list[tuple[int, str]],
+    *,
+    kind: str,
+    sequence: int,
+    now: datetime,
+    domain: str | None = None,
+) -> None:
+    """Queue one mail of a kind per (invitation id, address), rendered at delivery; skip repeats.
+
+    Set-based, so that inviting thousands of guests is a few statements: the unique
+    (invitation_id, kind, sequence) lets the database skip what is already queued, also for a
+    concurrent transaction. The session is not committed.
+    """
+    domain = domain or current_app.config["MAIL_DOMAIN"]
+    insert_ignoring_conflicts(
+        session,
+        OutboxMessage,
+        [
+            {
+                "recipient": address,
+                "kind": kind,
+                "invitation_id": invitation_id,
+                "sequence": sequence,
+                "message": None,
+                "message_id": new_message_id(domain),
+                "status": MailStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "claimed_by": "",
+                "last_error": "",
+                "created_at": now,
+            }
+            for invitation_id, address in recipients
+        ],
+    )
+
+
+def requeue(session: Session, row: OutboxMessage, *, now: datetime, recipient: str = "") -> None:
+    """Queue a failed mail again, due at once; to a given recipient it is rendered anew."""
+    if recipient:
+        row.recipient, row.message = recipient, None
+    row.status, row.next_attempt_at, row.claimed_at = MailStatus.QUEUED, now, None
+    session.flush()
+
+
+def readdress_queued(session: Session, invitation_ids: list[int], address: str) -> None:
+    """Send the queued mails of these invitations to a new address, rendered again at delivery.
+
+    A row a worker has already claimed keeps the old address; its renderer sees the change.
+    """
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id.in_(invitation_ids),
+            OutboxMessage.status == MailStatus.QUEUED,
+        )
+        .values(recipient=address, message=None)
+    )

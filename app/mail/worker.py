@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.db_outage import describe, is_connection_error
 from app.extensions import db
+from app.mail import renderers
 from app.mail.claims import Heartbeat, claim, pending, release
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.smtp import DeliveryError, SmtpLink, envelope_sender
@@ -36,8 +37,6 @@ MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 
-# Renders a row queued without its bytes (bulk invitations); None means "no longer wanted".
-Renderer = Callable[[Session, OutboxMessage, datetime], bytes | None]
 # The columns to set come with the parameters; built once, so that SQLAlchemy's cache serves it.
 RECORD = update(outbox).where(
     outbox.c.id == bindparam("row_id"), outbox.c.claimed_by == bindparam("holder")
@@ -118,7 +117,7 @@ class DeliveryWorker:
         claim_timeout: timedelta | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         stop: threading.Event | None = None,
-        render: Renderer | None = None,
+        render: renderers.Renderer | None = None,
         smtp_timeout: float = 60.0,
         outage_pause: tuple[float, float] = (1.0, 30.0),
     ) -> None:
@@ -130,7 +129,8 @@ class DeliveryWorker:
         self.claim_timeout = claim_timeout or configured_claim_timeout()
         self.max_attempts = max_attempts
         self.stop = stop or threading.Event()
-        self.render = render
+        # Rows queued without bytes are rendered by the renderer registered for their kind.
+        self.render = render or renderers.render
         self.link = SmtpLink(timeout=smtp_timeout)
         self.outage_pause = outage_pause  # first and longest pause after a database error
         self.report = DeliveryReport()
@@ -315,8 +315,6 @@ class DeliveryWorker:
 
     def _render(self, row_id: int) -> bytes | None:
         """Render a row queued without its bytes; a failure is a temporary DeliveryError."""
-        if self.render is None:
-            raise DeliveryError("queued without a message and no renderer", permanent=False)
         try:
             # The read transaction stays open for the batch, so the event and the departments a
             # batch shares are loaded once; _deliver_batch ends it.

@@ -24,21 +24,15 @@ from app.accounts.access import public
 from app.errors import ValidationError
 from app.events import ics
 from app.events.operations import describe_when
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.form_choices import as_choices
 from app.form_errors import apply_errors
 from app.input_guard import CleanText
-from app.invitations.models import Answer
+from app.invitations import answers
+from app.invitations.models import ANSWER_LABELS, Answer
 from app.rsvp import operations
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
-ANSWER_LABELS = {
-    "pending": _l("not yet answered"),
-    "accepted": _l("attending"),
-    "declined": _l("not attending"),
-    "tentative": _l("maybe"),
-    "waitlisted": _l("on the waiting list"),
-}
 
 
 class RsvpForm(FlaskForm):
@@ -87,7 +81,7 @@ def _token_key() -> str:
     return "rsvp:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def _flash_reply(reply: operations.Reply) -> None:
+def _flash_reply(reply: answers.Reply) -> None:
     """Tell the guest what became of the answer."""
     if reply.refused_companions:
         message = ngettext(
@@ -115,7 +109,7 @@ def answer(token: str):
     form = RsvpForm(obj=invitation if invitation.responded_at else None)
     if form.validate_on_submit():
         try:
-            reply = operations.respond(
+            reply = answers.respond(
                 invitation,
                 Answer(form.response.data),
                 now=now,
@@ -126,7 +120,6 @@ def answer(token: str):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            db.session.commit()
             _flash_reply(reply)
             return redirect(url_for("rsvp.answer", token=token))
     if invitation.status in (Answer.ACCEPTED, Answer.WAITLISTED) and not form.is_submitted():
@@ -138,7 +131,7 @@ def answer(token: str):
         form=form,
         token=token,
         when=describe_when(invitation.event),
-        closed=operations.deadline_passed(invitation, now),
+        closed=answers.deadline_passed(invitation, now),
         answer_labels=ANSWER_LABELS,
     ), (422 if form.errors else 200)
 
@@ -166,7 +159,6 @@ def optout(token: str):
     form = FlaskForm()
     if form.validate_on_submit():
         operations.opt_out(invitation, now=datetime.now(UTC))
-        db.session.commit()
         return render_template("rsvp/optout.html", done=True, token=token)
     return render_template(
         "rsvp/optout.html", done=invitation.contact.do_not_invite, form=form, token=token

@@ -9,11 +9,11 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, Submit
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.accounts.access import admin_required
-from app.conflicts import gate
 from app.errors import ValidationError
 from app.extensions import db
 from app.form_choices import as_choices
 from app.input_guard import MAX_COUNT, OneLine
+from app.venues import hooks
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -46,24 +46,11 @@ class VenueForm(FlaskForm):
 
 
 def _clashes_block(venue: Venue, form: VenueForm) -> bool:
-    """Refuse exclusivity (or larger buffers) while published events there would overlap."""
-    if venue.id is None or not form.exclusive.data:
-        return False
-    clashes = gate.exclusive_clashes(
-        venue.id, form.setup_minutes.data or 0, form.teardown_minutes.data or 0
-    )
-    if not clashes:
-        return False
-    form.exclusive.errors = [
-        _(
-            "“%(first)s” and “%(second)s” overlap here (setup and teardown included); move or "
-            "cancel one of them before the venue becomes exclusive.",
-            first=a.title,
-            second=b.title,
-        )
-        for a, b in clashes
-    ]
-    return True
+    """Refuse the change when a registered check objects (e.g. overlaps at an exclusive venue)."""
+    refusals = hooks.refusals(venue, form.data)
+    if refusals:
+        form.exclusive.errors = refusals
+    return bool(refusals)
 
 
 @bp.get("/")
@@ -89,11 +76,10 @@ def edit(venue_id: int | None = None):
         venue.district_id = form.district_id.data or None
         db.session.add(venue)
         try:
-            gate.flush_guarded()
+            hooks.flush()
         except ValidationError as error:  # a booking made meanwhile
             form.exclusive.errors = list(error.errors["venue_id"])
         else:
-            db.session.commit()
             flash(_("Venue saved."), "success")
             return redirect(url_for("venues.index"))
     return render_template(

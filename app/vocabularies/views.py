@@ -74,7 +74,6 @@ def edit(kind: str, term_id: int | None = None):
         else:
             form.populate_obj(term)
             db.session.add(term)
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("vocabularies.index", kind=kind))
     back = url_for("vocabularies.index", kind=kind)

@@ -1,0 +1,69 @@
+"""The conflict record, its key and its order; shared by both entry points and every kind."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from app.conflicts.models import Severity
+
+# The kinds in display order (see ``app.conflicts.kinds.ALL`` for their implementations).
+KINDS = ("venue", "person", "audience", "holiday", "blocked", "capacity")
+SEVERITY_RANK = {Severity.HARD: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass
+class Conflict:
+    """One clash: what kind, how bad, why, which events, and a stable key for reviews."""
+
+    kind: str
+    severity: Severity
+    message: str
+    event_ids: list[int]
+    key: str
+    day: date
+    details: dict = field(default_factory=dict)
+    fingerprint: str = ""
+    # What, besides the events' SEQUENCE, a review depends on (the same for every viewer).
+    basis: str = ""
+    # True when the conflict is about a range (school holidays, a blocked range), not about
+    # the events in the window viewed: its review must not depend on which events are shown.
+    range_only: bool = False
+
+    def as_json(self) -> dict:
+        """Return the API representation."""
+        return {
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "message": self.message,
+            "event_ids": self.event_ids,
+            "details": self.details,
+        }
+
+
+def fingerprint(events: list, extra: str = "") -> str:
+    """Return a digest of the events involved and their SEQUENCE (reviews go stale on change)."""
+    parts = sorted(f"{e.id}:{e.sequence}" for e in events)
+    return hashlib.sha256((",".join(parts) + "|" + extra).encode()).hexdigest()
+
+
+def pair_key(kind: str, first: int | None, second: int) -> str:
+    """Return the key of a conflict between two events (order does not matter)."""
+    if first is None:
+        return f"{kind}:new:{second}"
+    low, high = sorted((first, second))
+    return f"{kind}:{low}:{high}"
+
+
+def pair_of(key: str) -> frozenset[int] | None:
+    """Return the two event ids of a pair key ("venue:3:7"), None when it is not one."""
+    parts = key.split(":")
+    if len(parts) != 3 or not (parts[1].isdigit() and parts[2].isdigit()):
+        return None
+    return frozenset((int(parts[1]), int(parts[2])))
+
+
+def sort(conflicts: list[Conflict]) -> list[Conflict]:
+    """Order by severity, then day, then kind."""
+    return sorted(
+        conflicts, key=lambda c: (SEVERITY_RANK[c.severity], c.day, KINDS.index(c.kind), c.key)
+    )

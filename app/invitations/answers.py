@@ -1,0 +1,170 @@
+"""Guests' answers: capacity, waiting list and confirmations; flushes, never commits.
+
+The guest answers by link (app/rsvp), staff record answers by phone or letter (the guest list);
+both come here.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.errors import ValidationError
+from app.events.models import Event, Status
+from app.extensions import db
+from app.input_guard import TEXT_MESSAGE, is_clean_text
+from app.invitations.delivery import queue_personal
+from app.invitations.models import Answer, Invitation
+
+ANSWERS = (Answer.ACCEPTED, Answer.DECLINED, Answer.TENTATIVE)
+TEXT_MAX = 2000
+
+
+def deadline_passed(invitation: Invitation, now: datetime) -> bool:
+    """Return True when guests can no longer change their answer by link."""
+    deadline = invitation.event.rsvp_deadline
+    return (deadline is not None and now > deadline) or now >= invitation.event.ends_at
+
+
+def _lock_event(event: Event) -> None:
+    """Serialise answers to one event (row lock on PostgreSQL; SQLite has one writer)."""
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+
+
+def seats_taken(event: Event, *, excluding: int | None = None) -> int:
+    """Return accepted guests plus their companions."""
+    stmt = select(func.coalesce(func.sum(1 + Invitation.plus_ones), 0)).where(
+        Invitation.event_id == event.id, Invitation.status == Answer.ACCEPTED
+    )
+    if excluding is not None:
+        stmt = stmt.where(Invitation.id != excluding)
+    return db.session.scalar(stmt)
+
+
+def _fits(event: Event, invitation: Invitation, plus_ones: int) -> bool:
+    """Return True if the guest's party fits into the remaining capacity."""
+    if event.capacity is None:
+        return True
+    return seats_taken(event, excluding=invitation.id) + 1 + plus_ones <= event.capacity
+
+
+def _check(
+    invitation: Invitation,
+    answer: Answer,
+    plus_ones: int,
+    texts: dict,
+    *,
+    by_staff: bool,
+    now: datetime,
+) -> None:
+    """Raise ValidationError naming every problem with an answer."""
+    errors: dict[str, list[str]] = {}
+    event = invitation.event
+    if event.status == Status.CANCELLED:
+        errors["response"] = [_("The event has been cancelled.")]
+    elif not by_staff and deadline_passed(invitation, now):
+        errors["response"] = [_("The reply deadline has passed.")]
+    if answer not in ANSWERS:
+        errors["response"] = [_("Choose yes, no or maybe.")]
+    if not 0 <= plus_ones <= event.max_plus_ones:
+        errors["plus_ones"] = [_("You may bring up to %(n)d companions.", n=event.max_plus_ones)]
+    for name, value in texts.items():
+        if len(value) > TEXT_MAX:
+            errors[name] = [_("At most %(n)d characters.", n=TEXT_MAX)]
+        elif not is_clean_text(value):
+            errors[name] = [str(TEXT_MESSAGE)]
+    if errors:
+        raise ValidationError(errors)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What became of an answer: the status, whether it changed, companions without a place."""
+
+    status: Answer
+    changed: bool
+    refused_companions: int = 0
+
+
+def _companions_that_fit(event: Event, invitation: Invitation, wanted: int) -> int:
+    """Return how many of the wanted companions a guest who holds a seat may bring.
+
+    The guest's own seat and the companions already granted are kept even if the capacity was
+    lowered meanwhile; only companions beyond the free places are refused.
+    """
+    if event.capacity is None:
+        return wanted
+    room = event.capacity - seats_taken(event, excluding=invitation.id) - 1
+    return min(wanted, max(room, invitation.plus_ones))
+
+
+def respond(
+    invitation: Invitation,
+    answer: Answer,
+    *,
+    now: datetime,
+    plus_ones: int = 0,
+    comment: str = "",
+    needs: str = "",
+    actor=None,
+) -> Reply:
+    """Record an answer (by the guest's link, or by staff when actor is given).
+
+    Accepting beyond the capacity puts the guest on the waiting list, but a guest who already
+    has a seat keeps it and is refused only the companions that do not fit; a freed place goes
+    to the first waiting guest. A change of the answer or of the companions is confirmed by mail;
+    sending the same answer again changes and sends nothing.
+    """
+    texts = {"comment": comment.strip(), "needs": needs.strip()}
+    _check(invitation, answer, plus_ones, texts, by_staff=actor is not None, now=now)
+    event = invitation.event
+    _lock_event(event)
+    db.session.refresh(invitation)  # under the lock: the seats as they are now
+    was_accepted = invitation.status == Answer.ACCEPTED
+    if answer != Answer.ACCEPTED:
+        plus_ones = 0
+    status, wanted = answer, plus_ones
+    if answer == Answer.ACCEPTED and was_accepted:
+        plus_ones = _companions_that_fit(event, invitation, plus_ones)
+    elif answer == Answer.ACCEPTED and not _fits(event, invitation, plus_ones):
+        status = Answer.WAITLISTED
+    before = (invitation.status, invitation.plus_ones, invitation.comment, invitation.needs)
+    after = (status, plus_ones, texts["comment"], texts["needs"])
+    if before == after:
+        return Reply(status, changed=False, refused_companions=wanted - plus_ones)
+    confirm = before[:2] != after[:2]  # the mail states the answer and the companions only
+    if status == Answer.WAITLISTED and invitation.status != Answer.WAITLISTED:
+        invitation.waitlisted_at = now
+    invitation.status, invitation.plus_ones = status, plus_ones
+    invitation.comment, invitation.needs = texts["comment"], texts["needs"]
+    invitation.responded_at, invitation.updated_at = now, now
+    invitation.response_source = "staff" if actor is not None else "link"
+    invitation.recorded_by = actor
+    db.session.flush()
+    if confirm:
+        queue_personal(invitation, "confirmation", now=now)
+    if was_accepted or status == Answer.DECLINED:
+        promote_waitlist(event, now=now)
+    return Reply(status, changed=True, refused_companions=wanted - plus_ones)
+
+
+def promote_waitlist(event: Event, *, now: datetime) -> list[Invitation]:
+    """Move waiting guests up, first come first served, while their party fits."""
+    promoted = []
+    free = None if event.capacity is None else event.capacity - seats_taken(event)
+    waiting = db.session.scalars(
+        select(Invitation)
+        .where(Invitation.event_id == event.id, Invitation.status == Answer.WAITLISTED)
+        .order_by(Invitation.waitlisted_at, Invitation.id)
+    ).all()
+    for invitation in waiting:
+        party = 1 + invitation.plus_ones
+        if free is not None and party > free:
+            break
+        invitation.status, invitation.updated_at = Answer.ACCEPTED, now
+        free = None if free is None else free - party
+        promoted.append(invitation)
+        db.session.flush()
+        queue_personal(invitation, "moved_up", now=now)
+    return promoted
