@@ -1,5 +1,6 @@
 """Stadtkalender: the shared event and invitation management of a city administration."""
 
+import threading
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
@@ -77,8 +78,19 @@ def _check_settings(app: Flask) -> None:
             raise RuntimeError(f"{name} must be a positive number of bytes.")
 
 
+# Building the URL map compiles code (werkzeug parses each rule's builder); CPython 3.11 can fail
+# with "AST constructor recursion depth mismatch" when threads do that at once (gh-106905).
+_BUILDING = threading.Lock()
+
+
 def create_app(config_class: type = Config, **overrides) -> Flask:
-    """Create and configure the application."""
+    """Create and configure the application (one at a time per process)."""
+    with _BUILDING:
+        return _create_app(config_class, **overrides)
+
+
+def _create_app(config_class: type, **overrides) -> Flask:
+    """Build the application: configuration, extensions, blueprints, hooks and commands."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(overrides)

@@ -64,13 +64,19 @@ def create_user_command(email, name, role, department_code, password) -> None:
     click.echo(f"Created {user.role.value} user {user.email}")
 
 
+def _user(email: str) -> User:
+    """Return the user with an address, or stop the command naming it."""
+    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        _fail(ValidationError.single("email", f"no user with email {email}"))
+    return user
+
+
 @users_cli.command("token")
 @click.argument("email")
 def issue_token(email: str) -> None:
     """Print a new API token for the user; only its hash is stored."""
-    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
-    if user is None:
-        _fail(ValidationError.single("email", f"no user with email {email}"))
+    user = _user(email)
     token, plain = ApiToken.issue(user, datetime.now(UTC))
     db.session.add(token)
     db.session.commit()
@@ -81,9 +87,7 @@ def issue_token(email: str) -> None:
 @click.argument("email")
 def revoke_tokens(email: str) -> None:
     """Revoke every API token of the user (for a lost or leaked token)."""
-    user = db.session.scalar(select(User).filter_by(email=email.strip().lower()))
-    if user is None:
-        _fail(ValidationError.single("email", f"no user with email {email}"))
+    user = _user(email)
     revoked = db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))

@@ -120,3 +120,31 @@ def make_contact(**overrides):
     db.session.add(contact)
     db.session.flush()
     return contact
+
+
+def api_headers(user: User) -> dict:
+    """Return API request headers with a fresh, committed token of the user."""
+    token = make_token(user)
+    db.session.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(browser, role: Role = Role.STAFF, **overrides) -> User:
+    """Create a user with the role, log them in through the form and return them."""
+    user = make_user(role, **overrides)
+    db.session.commit()
+    browser.login(user.email, PASSWORD)
+    return user
+
+
+def make_invitation(event: Event, actor: User, contact=None, *, now: datetime = NOW, **overrides):
+    """Invite one guest (a new contact unless given) and return (invitation, RSVP token)."""
+    from app.invitations.models import Invitation
+    from app.invitations.operations import invite
+    from app.invitations.tokens import token_for
+    from config import TestConfig
+
+    guest = contact if contact is not None else make_contact(**overrides)
+    result = invite(event, [guest], actor=actor, now=now, secret_key=TestConfig.SECRET_KEY)
+    invitation = db.session.get(Invitation, (result.invited or result.already_invited)[0])
+    return invitation, token_for(invitation.token_nonce, TestConfig.SECRET_KEY)

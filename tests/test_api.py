@@ -6,6 +6,7 @@ from app.accounts.models import ApiToken, Role
 from app.events.models import Event, Status
 from app.extensions import db
 from tests.factories import (
+    api_headers,
     make_audience,
     make_department,
     make_event,
@@ -17,13 +18,6 @@ from tests.factories import (
 EVENT = {"title": "Bürgerdialog", "starts_at": "2027-01-14T18:00", "ends_at": "2027-01-14T20:00"}
 
 
-def _auth(user) -> dict:
-    """Return headers with a fresh token for the user."""
-    token = make_token(user)
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_requests_without_valid_token_get_401(client):
     assert client.get("/api/v1/events").status_code == 401
     response = client.get("/api/v1/events", headers={"Authorization": "Bearer nope"})
@@ -33,13 +27,13 @@ def test_requests_without_valid_token_get_401(client):
 
 def test_revoked_token_and_inactive_user_are_refused(client):
     user = make_user()
-    headers = _auth(user)
+    headers = api_headers(user)
     assert client.get("/api/v1/departments", headers=headers).status_code == 200
     db.session.scalars(db.select(ApiToken)).one().revoked = True
     db.session.commit()
     assert client.get("/api/v1/departments", headers=headers).status_code == 401
     other = make_user(active=False)
-    assert client.get("/api/v1/departments", headers=_auth(other)).status_code == 401
+    assert client.get("/api/v1/departments", headers=api_headers(other)).status_code == 401
 
 
 def test_session_cookie_does_not_authenticate_the_api(browser):
@@ -68,7 +62,7 @@ def test_staff_creates_event_for_own_department(client):
         "max_plus_ones": 1,
         "rsvp_deadline": "2027-01-10",
     }
-    response = client.post("/api/v1/events", json=body, headers=_auth(staff))
+    response = client.post("/api/v1/events", json=body, headers=api_headers(staff))
     assert response.status_code == 201, response.json
     data = response.json
     assert data["department"] == staff.department.code
@@ -79,7 +73,7 @@ def test_staff_creates_event_for_own_department(client):
 
 
 def test_offsets_and_all_day_dates_are_understood(client):
-    headers = _auth(make_user())
+    headers = api_headers(make_user())
     utc = client.post(
         "/api/v1/events",
         headers=headers,
@@ -101,7 +95,7 @@ def test_offsets_and_all_day_dates_are_understood(client):
 
 
 def test_invalid_input_gets_422_naming_each_field(client):
-    headers = _auth(make_user())
+    headers = api_headers(make_user())
     cases = [
         ({"title": "x"}, "starts_at"),
         (EVENT | {"starts_at": "2027-03-28T02:30"}, "starts_at"),
@@ -127,7 +121,7 @@ def test_invalid_input_gets_422_naming_each_field(client):
 def test_staff_may_not_create_for_other_department(client):
     other = make_department(code="kultur")
     response = client.post(
-        "/api/v1/events", json=EVENT | {"department": other.code}, headers=_auth(make_user())
+        "/api/v1/events", json=EVENT | {"department": other.code}, headers=api_headers(make_user())
     )
     assert response.status_code == 403
 
@@ -137,7 +131,7 @@ def test_comms_create_for_any_department(client):
     response = client.post(
         "/api/v1/events",
         json=EVENT | {"department": "kultur"},
-        headers=_auth(make_user(Role.COMMS, department=None)),
+        headers=api_headers(make_user(Role.COMMS, department=None)),
     )
     assert response.status_code == 201 and response.json["department"] == "kultur"
 
@@ -152,7 +146,7 @@ def test_list_filters_by_range_department_and_status_with_pages(client):
             end=datetime(2027, 2, day, 10),
         )
     make_event(other, status="published")
-    headers = _auth(staff)
+    headers = api_headers(staff)
     response = client.get("/api/v1/events?from=2027-02-11&to=2027-02-13", headers=headers)
     assert [e["starts_at"][:10] for e in response.json["items"]] == ["2027-02-11", "2027-02-12"]
     dept = staff.department.code
@@ -168,7 +162,7 @@ def test_list_filters_by_range_department_and_status_with_pages(client):
 def test_get_patch_and_cancel(client):
     staff = make_user()
     event = make_event(staff, status="published")
-    headers = _auth(staff)
+    headers = api_headers(staff)
     assert client.get(f"/api/v1/events/{event.id}", headers=headers).json["title"] == "Empfang"
     patched = client.patch(
         f"/api/v1/events/{event.id}",
@@ -188,7 +182,7 @@ def test_patch_and_cancel_of_foreign_event_are_403_and_hidden_ones_404(client):
     owner, stranger = make_user(), make_user()
     published = make_event(owner, status="published")
     draft = make_event(owner)
-    headers = _auth(stranger)
+    headers = api_headers(stranger)
     assert (
         client.patch(
             f"/api/v1/events/{published.id}", json={"title": "x"}, headers=headers
@@ -200,7 +194,7 @@ def test_patch_and_cancel_of_foreign_event_are_403_and_hidden_ones_404(client):
     assert client.get("/api/v1/events/99999", headers=headers).status_code == 404
     assert (
         client.patch(
-            f"/api/v1/events/{published.id}", json={"title": ""}, headers=_auth(owner)
+            f"/api/v1/events/{published.id}", json={"title": ""}, headers=api_headers(owner)
         ).status_code
         == 422
     )
@@ -209,21 +203,21 @@ def test_patch_and_cancel_of_foreign_event_are_403_and_hidden_ones_404(client):
 def test_confidential_event_is_reserved_for_outsiders(client):
     owner, outsider = make_user(), make_user()
     event = make_event(owner, title="Geheim", visibility="confidential", status="published")
-    seen = client.get(f"/api/v1/events/{event.id}", headers=_auth(outsider)).json
+    seen = client.get(f"/api/v1/events/{event.id}", headers=api_headers(outsider)).json
     assert seen["reserved"] and seen["title"] == "Reserviert" and seen["department"] is None
-    mine = client.get(f"/api/v1/events/{event.id}", headers=_auth(owner)).json
+    mine = client.get(f"/api/v1/events/{event.id}", headers=api_headers(owner)).json
     assert mine["title"] == "Geheim" and not mine["reserved"]
 
 
 def test_departments_and_venues(client):
     make_department(code="kultur", name="Kulturbüro")
     staff = make_user()
-    headers = _auth(staff)
+    headers = api_headers(staff)
     codes = [d["code"] for d in client.get("/api/v1/departments", headers=headers).json["items"]]
     assert "kultur" in codes
     venue = {"name": "Ratssaal", "capacity": 120, "exclusive": True, "setup_minutes": 30}
     assert client.post("/api/v1/venues", json=venue, headers=headers).status_code == 403
-    admin_headers = _auth(make_user(Role.ADMIN, department=None))
+    admin_headers = api_headers(make_user(Role.ADMIN, department=None))
     created = client.post("/api/v1/venues", json=venue, headers=admin_headers)
     assert created.status_code == 201 and created.json["exclusive"] is True
     assert (
@@ -247,7 +241,7 @@ def test_openapi_document_describes_the_endpoints(client):
 
 
 def test_unknown_api_path_and_method_answer_json(client):
-    headers = _auth(make_user())
+    headers = api_headers(make_user())
     response = client.get("/api/v1/nope", headers=headers)
     assert response.status_code == 404 and response.is_json
     response = client.delete("/api/v1/events", headers=headers)

@@ -5,18 +5,10 @@ from datetime import date, datetime, timedelta
 from app.accounts.models import Role
 from app.events.models import Event, Status
 from app.extensions import db
-from tests.factories import PASSWORD, make_department, make_event, make_user, make_venue
+from tests.factories import login, make_department, make_event, make_user, make_venue
 
 TODAY = date.today()
 SOON = datetime.combine(TODAY + timedelta(days=2), datetime.min.time()).replace(hour=10)
-
-
-def _login(browser, role=Role.STAFF, **overrides):
-    """Create a user, log them in and return them."""
-    user = make_user(role, **overrides)
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
-    return user
 
 
 def test_anonymous_visitor_sees_public_agenda_only(client):
@@ -43,7 +35,7 @@ def test_anonymous_visitor_sees_public_agenda_only(client):
 
 
 def test_logged_in_staff_see_internal_events_and_own_drafts(browser):
-    staff = _login(browser)
+    staff = login(browser)
     other = make_user()
     make_event(staff, title="Eigener Entwurf", start=SOON, end=SOON + timedelta(hours=1))
     make_event(other, title="Fremder Entwurf", start=SOON, end=SOON + timedelta(hours=1))
@@ -61,7 +53,7 @@ def test_logged_in_staff_see_internal_events_and_own_drafts(browser):
 
 
 def test_confidential_event_shows_as_reserved_to_other_departments(browser):
-    _login(browser)
+    login(browser)
     venue = make_venue(name="Ratssaal")
     owner = make_user()
     event = make_event(
@@ -87,7 +79,7 @@ def test_confidential_event_shows_as_reserved_to_other_departments(browser):
 
 
 def test_month_and_week_views_place_events_on_their_days(browser):
-    staff = _login(browser)
+    staff = login(browser)
     make_event(
         staff,
         title="Dreitägige Messe",
@@ -105,7 +97,7 @@ def test_month_and_week_views_place_events_on_their_days(browser):
 
 
 def test_filters_narrow_the_agenda(browser):
-    staff = _login(browser)
+    staff = login(browser)
     venue = make_venue()
     make_event(staff, title="Im Saal", venue_id=venue.id, start=SOON, end=SOON + timedelta(hours=1))
     make_event(
@@ -120,7 +112,7 @@ def test_filters_narrow_the_agenda(browser):
 
 
 def test_staff_creates_event_through_the_form(browser):
-    staff = _login(browser)
+    staff = login(browser)
     venue = make_venue()
     form = {
         "title": "Neujahrsempfang",
@@ -143,7 +135,7 @@ def test_staff_creates_event_through_the_form(browser):
 
 
 def test_form_errors_name_the_field_and_nothing_is_written(browser):
-    staff = _login(browser)
+    staff = login(browser)
     form = {
         "title": "",
         "start_date": "2027-03-28",
@@ -164,7 +156,7 @@ def test_form_errors_name_the_field_and_nothing_is_written(browser):
 
 
 def test_staff_cannot_edit_other_departments_events(browser):
-    _login(browser)
+    login(browser)
     event = make_event(make_user(), status="published")
     draft = make_event(make_user())
     db.session.commit()
@@ -177,7 +169,7 @@ def test_staff_cannot_edit_other_departments_events(browser):
 
 
 def test_edit_form_keeps_values_and_bumps_sequence_on_time_change(browser):
-    staff = _login(browser)
+    staff = login(browser)
     event = make_event(
         staff, title="Sitzung", start=datetime(2027, 1, 20, 9, 0), end=datetime(2027, 1, 20, 11, 0)
     )
@@ -200,7 +192,7 @@ def test_edit_form_keeps_values_and_bumps_sequence_on_time_change(browser):
 
 
 def test_cancel_asks_for_confirmation_then_keeps_the_event(browser):
-    staff = _login(browser)
+    staff = login(browser)
     event = make_event(staff, status="published")
     db.session.commit()
     confirm = browser.get(f"/events/{event.id}/cancel")
@@ -214,7 +206,7 @@ def test_cancel_asks_for_confirmation_then_keeps_the_event(browser):
 
 
 def test_publish_button_publishes_a_draft(browser):
-    staff = _login(browser)
+    staff = login(browser)
     event = make_event(staff)
     db.session.commit()
     response = browser.post(f"/events/{event.id}/publish", form_page=f"/events/{event.id}")
@@ -224,7 +216,7 @@ def test_publish_button_publishes_a_draft(browser):
 
 
 def test_comms_may_create_for_any_department(browser):
-    _login(browser, Role.COMMS, department=None)
+    login(browser, Role.COMMS, department=None)
     target = make_department(code="kultur")
     db.session.commit()
     form = {
@@ -246,6 +238,6 @@ def test_hidden_events_answer_404_not_403(browser, client):
     event = make_event(make_user(), title="Geheim")
     db.session.commit()
     assert client.get(f"/events/{event.id}").status_code == 404
-    _login(browser)
+    login(browser)
     assert browser.get(f"/events/{event.id}").status_code == 404
     assert browser.get("/events/999999").status_code == 404

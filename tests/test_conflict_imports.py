@@ -15,7 +15,7 @@ from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.errors import ValidationError
 from app.extensions import db
 from app.vocabularies.models import District
-from tests.factories import NOW, PASSWORD, make_user
+from tests.factories import NOW, login
 
 TZ = "Europe/Berlin"
 
@@ -318,14 +318,6 @@ def test_school_holiday_import_refuses_an_unusable_file(app):
 # The pages of the communications team.
 
 
-def _login(browser, role: Role = Role.COMMS):
-    """Log in a user with the role."""
-    user = make_user(role, department=None) if role != Role.STAFF else make_user(role)
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
-    return user
-
-
 PAGES = [
     "/conflicts/blocked",
     "/conflicts/blocked/new",
@@ -336,7 +328,7 @@ PAGES = [
 
 
 def test_staff_get_403_on_every_page(browser):
-    _login(browser, Role.STAFF)
+    login(browser, Role.STAFF)
     row = BlockedRange(
         title="X", starts_at=NOW, ends_at=NOW.replace(hour=10), created_at=NOW, source=""
     )
@@ -361,13 +353,13 @@ def test_anonymous_visitors_are_sent_to_login(client):
 
 @pytest.mark.parametrize("role", [Role.COMMS, Role.ADMIN])
 def test_comms_and_admins_see_every_page(browser, role):
-    _login(browser, role)
+    login(browser, role)
     for url in PAGES:
         assert browser.get(url).status_code == 200, url
 
 
 def test_lists_show_upcoming_and_past_entries_only_on_request(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     for year, title in ((2000, "Alt"), (2099, "Neu")):
         start = datetime(year, 5, 1, 8, 0, tzinfo=UTC)
         db.session.add_all(
@@ -392,7 +384,7 @@ def test_lists_show_upcoming_and_past_entries_only_on_request(browser):
 
 
 def test_comms_create_edit_and_delete_a_blocked_range_with_confirmation(browser):
-    user = _login(browser)
+    user = login(browser, Role.COMMS)
     district = District(code="hombruch", name="Hombruch")
     db.session.add(district)
     db.session.commit()
@@ -431,7 +423,7 @@ def test_comms_create_edit_and_delete_a_blocked_range_with_confirmation(browser)
 
 
 def test_blocked_range_form_errors_name_the_field(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     form = {"title": "X", "start_date": "2026-09-13", "district_id": "0", "severity": "warning"}
     cases = [
         (form | {"start_time": "10:00"}, "end_time"),
@@ -454,7 +446,7 @@ def test_blocked_range_form_errors_name_the_field(browser):
 
 
 def test_comms_import_a_file_and_see_the_counts(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     data = {
         "file": (io.BytesIO(ics(STADTFEST, MARATHON)), "stadt.ics"),
         "district_id": "0",
@@ -470,7 +462,7 @@ def test_comms_import_a_file_and_see_the_counts(browser):
 def test_comms_import_from_an_address(browser, web):
     routes, base = web
     routes["/stadt.ics"] = (200, {}, ics(STADTFEST))
-    _login(browser)
+    login(browser, Role.COMMS)
     form = {"url": f"{base}/stadt.ics", "district_id": "0", "severity": "warning"}
     assert browser.post("/conflicts/blocked/import", form).status_code == 200
     assert [r.source for r in ranges()] == [f"{base}/stadt.ics"]
@@ -480,7 +472,7 @@ def test_comms_import_from_an_address(browser, web):
 
 
 def test_import_form_errors_name_the_field(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     form = {"district_id": "0", "severity": "warning"}
     cases = [
         (form, "file"),
@@ -497,7 +489,7 @@ def test_import_form_errors_name_the_field(browser):
 
 
 def test_comms_import_and_delete_school_holidays(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     csv_data = "Name;Beginn;Ende\nHerbstferien;17.10.2026;31.10.2026\n".encode("cp1252")
     data = {"file": (io.BytesIO(csv_data), "ferien.csv"), "region": "NW"}
     response = browser.post(
@@ -514,7 +506,7 @@ def test_comms_import_and_delete_school_holidays(browser):
 
 
 def test_school_holiday_page_shows_row_errors_and_saves_nothing(browser):
-    _login(browser)
+    login(browser, Role.COMMS)
     bad = b"Name;Beginn;Ende\nHerbstferien;17.10.2026;kaputt\n"
     data = {"file": (io.BytesIO(bad), "ferien.csv"), "region": "NW"}
     response = browser.post(
@@ -558,3 +550,27 @@ def test_cli_errors_name_the_field_and_exit_2(runner, tmp_path):
         result = runner.invoke(conflicts_cli, args)
         assert result.exit_code == 2 and field in result.output, args
     assert ranges() == []
+
+
+def test_far_dates_are_refused_in_the_form_and_reported_in_imports(browser):
+    login(browser, Role.COMMS)
+    form = {"title": "X", "district_id": "0", "severity": "warning", "all_day": "y"}
+    for day, field in (("9999-12-31", "start_date"), ("0001-01-01", "start_date")):
+        response = browser.post("/conflicts/blocked/new", form | {"start_date": day})
+        assert response.status_code == 422, day
+        assert f'id="{field}-error"' in response.get_data(as_text=True)
+    far = ics("UID:far\nSUMMARY:Fern\nDTSTART;VALUE=DATE:99991231", MARATHON)
+    result = run_import(far)
+    assert result.created == 1 and len(result.errors) == 1  # the far one is named, not a 500
+    data = {"file": (io.BytesIO(far), "far.ics"), "district_id": "0", "severity": "warning"}
+    response = browser.post("/conflicts/blocked/import", data, content_type="multipart/form-data")
+    assert response.status_code < 500
+    holidays = b"Name;Beginn;Ende\nFerien;01.01.0001;31.12.9999\n"
+    with pytest.raises(ValidationError):
+        import_school_holidays(holidays)
+    data = {"file": (io.BytesIO(holidays), "h.csv"), "region": "NW"}
+    response = browser.post(
+        "/conflicts/school-holidays/import", data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(SchoolHoliday.id))) == 0

@@ -9,7 +9,7 @@ from app.conflicts.models import ConflictReview, PublishOverride, ReviewStatus
 from app.events.models import Event, Status
 from app.extensions import db
 from tests.conftest import Browser
-from tests.factories import PASSWORD, make_event, make_token, make_user, make_venue
+from tests.factories import PASSWORD, api_headers, make_event, make_token, make_user, make_venue
 
 
 def _form(staff, venue, start="18:00", end="20:00", **extra) -> dict:
@@ -202,14 +202,10 @@ def test_venue_cannot_become_exclusive_while_published_events_overlap(browser):
     assert db.session.get(type(hall), hall.id).exclusive is False
 
 
-def _auth(user) -> dict:
-    return {"Authorization": f"Bearer {make_token(user)}"}
-
-
 def test_api_check_and_list(client):
     owner, staff, hall, other = _clash()
-    headers = _auth(staff)
-    comms_headers = _auth(make_user(Role.COMMS, department=None))
+    headers = api_headers(staff)
+    comms_headers = api_headers(make_user(Role.COMMS, department=None))
     db.session.commit()
     body = {
         "title": "Probe",
@@ -228,7 +224,9 @@ def test_api_check_and_list(client):
     missing = client.post("/api/v1/conflicts/check", json={"title": "x"}, headers=headers)
     assert missing.status_code == 422 and "starts_at" in missing.json["errors"]
     # event_id checks changes to an existing event and excludes the event itself.
-    own = client.post("/api/v1/conflicts/check", json={"event_id": other.id}, headers=_auth(owner))
+    own = client.post(
+        "/api/v1/conflicts/check", json={"event_id": other.id}, headers=api_headers(owner)
+    )
     assert own.status_code == 200
     assert all(other.id not in c["event_ids"][1:] for c in own.json["conflicts"])
     foreign = client.post("/api/v1/conflicts/check", json={"event_id": other.id}, headers=headers)
@@ -251,7 +249,7 @@ def test_api_check_and_list(client):
     assert client.get("/api/v1/conflicts?from=2027-13-01", headers=headers).status_code == 422
     assert client.get("/api/v1/conflicts?kind=nope", headers=headers).status_code == 422
     # Staff of an uninvolved department see none of it.
-    outsider = _auth(make_user())
+    outsider = api_headers(make_user())
     db.session.commit()
     assert (
         client.get("/api/v1/conflicts?from=2027-02-01&to=2027-02-28", headers=outsider).json[

@@ -2,21 +2,14 @@
 
 from sqlalchemy import select
 
+from app.accounts.models import Role
 from app.contacts import operations
 from app.contacts.models import Contact
 from app.extensions import db
-from tests.factories import PASSWORD, make_token, make_user
+from tests.factories import api_headers, login, make_user
 from tests.test_contacts import count, make_contact
 
 # --- pages -------------------------------------------------------------------------------------
-
-
-def login(browser):
-    """Log in a member of staff and return the user."""
-    user = make_user()
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
-    return user
 
 
 def test_address_book_needs_a_login(client):
@@ -94,7 +87,8 @@ def test_check_fragment_lists_possible_duplicates(browser):
 
 
 def test_merge_from_the_review_page_needs_confirmation(browser):
-    login(browser)
+    # Different addresses: the communications team merges (staff would redirect mail).
+    login(browser, Role.COMMS)
     a = make_contact("Hans Müller", "hans@example.de", organisation="Stadtwerke").contact
     b = make_contact("H. Müller", "hm@example.org", organisation="Stadtwerke").contact
     db.session.commit()
@@ -108,6 +102,18 @@ def test_merge_from_the_review_page_needs_confirmation(browser):
     db.session.expire_all()
     assert db.session.get(Contact, b.id).merged_into_id == a.id
     assert browser.get(f"/contacts/{b.id}/edit").headers["Location"].endswith(f"/{a.id}/edit")
+
+
+def test_staff_are_told_that_merging_two_addresses_is_for_the_communications_team(browser):
+    login(browser, locale="en")
+    a = make_contact("Hans Müller", "hans@example.de", organisation="Stadtwerke").contact
+    b = make_contact("H. Müller", "hm@example.org", organisation="Stadtwerke").contact
+    db.session.commit()
+    response = browser.post(f"/contacts/duplicates/{a.id}/{b.id}/merge", {"reason": "x"})
+    assert response.status_code == 403
+    assert "only the communications team" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Contact, b.id).merged_into_id is None
 
 
 def test_not_a_duplicate_button_removes_the_pair(browser):
@@ -124,15 +130,8 @@ def test_not_a_duplicate_button_removes_the_pair(browser):
 # --- API ---------------------------------------------------------------------------------------
 
 
-def _auth() -> dict:
-    """Return headers with a fresh token of a member of staff."""
-    token = make_token(make_user())
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_api_creates_a_contact_then_reuses_it(client):
-    headers = _auth()
+    headers = api_headers(make_user())
     body = {"first_name": "Hans", "last_name": "Müller", "email": "hans@example.de"}
     created = client.post("/api/v1/contacts", json=body, headers=headers)
     assert created.status_code == 201 and created.json["reused"] is False
@@ -146,7 +145,7 @@ def test_api_creates_a_contact_then_reuses_it(client):
 
 
 def test_api_reports_possible_duplicates_as_warnings(client):
-    headers = _auth()
+    headers = api_headers(make_user())
     first = make_contact("Hans Müller", "hans.mueller@gmail.com").contact
     db.session.commit()
     body = {"first_name": "Hans", "last_name": "Muller", "email": "hansmueller@gmail.com"}
@@ -158,7 +157,7 @@ def test_api_reports_possible_duplicates_as_warnings(client):
 
 
 def test_api_refuses_bad_input_with_422(client):
-    headers = _auth()
+    headers = api_headers(make_user())
     response = client.post(
         "/api/v1/contacts", json={"last_name": "X", "email": "no"}, headers=headers
     )
@@ -171,7 +170,7 @@ def test_api_refuses_bad_input_with_422(client):
 
 
 def test_api_lists_and_searches_contacts_a_page_at_a_time(client):
-    headers = _auth()
+    headers = api_headers(make_user())
     for n in range(3):
         make_contact(f"Jürgen Weiß{n}", f"jw{n}@example.de")
     make_contact("Anna Schmidt", "anna@example.de")
@@ -184,7 +183,7 @@ def test_api_lists_and_searches_contacts_a_page_at_a_time(client):
 
 
 def test_api_duplicates_are_the_review_candidates(client, browser):
-    headers = _auth()
+    headers = api_headers(make_user())
     a = make_contact("Hans Müller", "hans@example.de", organisation="Stadtwerke").contact
     b = make_contact("Hans Mueller", "hm@example.org", organisation="Stadtwerke").contact
     db.session.commit()

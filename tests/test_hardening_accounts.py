@@ -18,18 +18,17 @@ from app.events.models import Event, Status
 from app.extensions import db
 from config import DEV_SECRET_KEY, Config, TestConfig
 from tests.conftest import Browser, _fresh_globals
-from tests.factories import PASSWORD, make_department, make_event, make_token, make_user
+from tests.factories import (
+    PASSWORD,
+    api_headers,
+    make_department,
+    make_event,
+    make_user,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STRONG_KEY = "Kq3vT9xLmR2pWz8NcY4hBd7FgJ6sAe5U"
 NEW_PASSWORD = "a-brand-new-passphrase"
-
-
-def _bearer(user: User) -> dict:
-    """Return API headers with a fresh token for the user."""
-    token = make_token(user)
-    db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
 
 
 # --------------------------------------------------------------------------- finding 6
@@ -94,7 +93,7 @@ def test_pages_of_other_departments_drafts_are_404_and_seen_events_403(
 def test_api_of_other_departments_drafts_is_404_and_seen_events_403(
     client, hidden_and_confidential, method, path, body, draft, confidential
 ):
-    headers = _bearer(make_user())
+    headers = api_headers(make_user())
     for kind, expected in (("draft", draft), ("confidential", confidential)):
         event_id = hidden_and_confidential[kind]
         url = path.format(id=event_id)
@@ -293,7 +292,7 @@ def test_a_name_change_by_admin_keeps_the_session(app, browser):
 
 def test_api_tokens_are_unaffected_by_logout_and_sessions_do_not_open_the_api(app, browser):
     user = make_user()
-    headers = _bearer(user)
+    headers = api_headers(user)
     browser.login(user.email, PASSWORD)
     assert browser.get("/api/v1/events").status_code == 401  # cookies never count there
     browser.post("/logout", form_page="/account")
@@ -438,7 +437,7 @@ def test_a_30_mb_form_gets_413_before_it_is_read(client):
 
 
 def test_a_30_mb_api_body_gets_a_json_413(client):
-    headers = _bearer(make_user())
+    headers = api_headers(make_user())
     response = client.post(
         "/api/v1/events",
         data=b'{"title": "' + b"x" * (30 * 1024 * 1024) + b'"}',
@@ -541,7 +540,7 @@ def test_urls_and_api_fields_accept_upper_case_codes(client):
     staff = make_user(department=make_department(code="kult"))
     partner = make_department(code="sport")
     make_event(staff, title="Lesung", status="published", visibility="public")
-    headers = _bearer(staff)
+    headers = api_headers(staff)
     feed = client.get("/calendar/departments/KULT.ics")
     assert feed.status_code == 200 and "Lesung" in feed.get_data(as_text=True)
     listed = client.get("/api/v1/events?department=KULT", headers=headers)

@@ -28,9 +28,9 @@ from tests.conftest import Browser
 from tests.factories import (
     NOW,
     PASSWORD,
+    api_headers,
     make_contact,
     make_event,
-    make_token,
     make_user,
 )
 
@@ -101,10 +101,6 @@ def _links_to(page: str, event_id: int) -> bool:
     return re.search(rf"/events/{event_id}(?!\d)", page) is not None
 
 
-def _auth(user) -> dict:
-    return {"Authorization": f"Bearer {make_token(user)}"}
-
-
 @pytest.mark.parametrize("kind", ["confidential", "draft"])
 def test_a_hidden_event_gives_staff_no_person_conflict_anywhere(client, kind):
     a_staff, b_staff, comms, guest, theirs, mine = _scenario(kind)
@@ -113,7 +109,7 @@ def test_a_hidden_event_gives_staff_no_person_conflict_anywhere(client, kind):
     items = listing.conflicts_between(b_staff, date(2027, 2, 1), date(2027, 2, 7))
     assert [i for i in items if i.conflict.kind == "person"] == []
     # The API check and list.
-    headers = _auth(b_staff)
+    headers = api_headers(b_staff)
     db.session.commit()
     checked = client.post("/api/v1/conflicts/check", json={"event_id": mine.id}, headers=headers)
     listed = client.get(f"/api/v1/conflicts?{WINDOW}", headers=headers)
@@ -147,7 +143,7 @@ def test_a_hidden_event_gives_staff_no_person_conflict_anywhere(client, kind):
     (full,) = _persons(check(Proposal.from_event(mine), comms))
     assert full.event_ids == [mine.id, theirs.id] and full.details["contact_ids"] == [guest.id]
     assert "Gastmann" in full.message
-    comms_headers = _auth(comms)
+    comms_headers = api_headers(comms)
     db.session.commit()
     comms_list = client.get(f"/api/v1/conflicts?{WINDOW}", headers=comms_headers)
     (person,) = [c for c in comms_list.json["conflicts"] if c["kind"] == "person"]

@@ -27,7 +27,7 @@ from app.invitations.tokens import token_for
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.worker import claim
 from config import TestConfig
-from tests.factories import PASSWORD, make_contact, make_event, make_token, make_user
+from tests.factories import PASSWORD, api_headers, make_contact, make_event, make_token, make_user
 
 KEY = TestConfig.SECRET_KEY
 FORM_FIELDS = (
@@ -88,11 +88,6 @@ def _form(contact: Contact, **changes) -> dict:
     return data | {"save": "Save"} | changes
 
 
-def _headers(user) -> dict:
-    """Return the API headers of a user."""
-    return {"Authorization": f"Bearer {make_token(user)}"}
-
-
 def _outbox(invitation: Invitation) -> list[OutboxMessage]:
     """Return the invitation's outbox rows, oldest first."""
     query = select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
@@ -122,7 +117,7 @@ def test_staff_of_another_department_cannot_change_the_address_in_the_form(app, 
 
 def test_staff_of_another_department_get_403_from_the_api(app, client):
     _owner, other, _comms, guest, _invitation = _confidential_guest()
-    headers = _headers(other)
+    headers = api_headers(other)
     db.session.commit()
     url = f"/api/v1/contacts/{guest.id}"
     assert client.get(url, headers=headers).json["email"] == "anna.mueller@example.org"
@@ -248,7 +243,7 @@ def test_api_patch_is_partial_and_answers_422_and_404(app, client):
     guest = make_contact(email="b@example.org", last_name="Berg", phone="0231 1")
     gone = make_contact(email="c@example.org", last_name="Berg")
     gone.merged_into_id = guest.id
-    headers = _headers(comms)
+    headers = api_headers(comms)
     db.session.commit()
     url = f"/api/v1/contacts/{guest.id}"
     bad = client.patch(url, json={"email": "kein-at", "language": "fr"}, headers=headers)
@@ -276,7 +271,7 @@ def test_api_patch_is_partial_and_answers_422_and_404(app, client):
 
 def test_a_tag_with_a_non_ascii_capital_is_reused_on_its_second_use(app, client, browser):
     user = make_user(locale="en")
-    headers = _headers(user)
+    headers = api_headers(user)
     db.session.commit()
     spellings = ["Ämterrunde", "ämterrunde", "A\u0308mterrunde", " ÄMTER  runde "]
     for number, tag in enumerate(spellings[:3]):
@@ -503,3 +498,53 @@ def test_migration_0006_folds_clashing_tags_and_contacts_and_goes_down_again(
             _contact(conn, "anna@example.org", "anna", new)  # no unique index any more
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_address_that_only_case_folding_equates_is_a_new_address(app):
+    _owner, other, comms, guest, invitation = _confidential_guest()
+    old_nonce = invitation.token_nonce
+    db.session.commit()
+    data = ContactInput.from_contact(guest)
+    data.email = "anna.mue\u017f\u017fller@example.org"  # long s: folds to "s", another mailbox
+    with pytest.raises(ContactLocked):
+        save_contact(data, actor=other, now=_now(), contact=guest, secret_key=KEY)
+    db.session.rollback()
+    guest = db.session.get(Contact, guest.id)
+    save_contact(data, actor=comms, now=_now(), contact=guest, secret_key=KEY)
+    db.session.commit()
+    assert db.session.get(Invitation, invitation.id).token_nonce != old_nonce
+    # A change of ASCII capitals only is the same mailbox: allowed, and links stay.
+    data = ContactInput.from_contact(db.session.get(Contact, guest.id))
+    nonce = db.session.get(Invitation, invitation.id).token_nonce
+    data.email = data.email.replace("anna", "Anna")
+    save_contact(data, actor=other, now=_now(), contact=guest, secret_key=KEY)
+    db.session.commit()
+    assert db.session.get(Invitation, invitation.id).token_nonce == nonce
+
+
+def test_staff_may_not_merge_contacts_with_different_addresses(app):
+    staff, comms = make_user(locale="en"), make_user(role=Role.COMMS, locale="en")
+    old = _now() - timedelta(days=400)
+    decoy = make_contact(
+        email="anna.mueller@evil.example",
+        first_name="Anna",
+        last_name="Müller",
+        name_key="anna",
+        created_at=old,
+    )
+    victim = make_contact(
+        email="anna.mueller@example.org", first_name="Anna", last_name="Müller", name_key="anna"
+    )
+    twin = make_contact(
+        email="Anna.Mueller@example.org", first_name="Anne", last_name="Müller", name_key="anne"
+    )
+    db.session.commit()
+    with pytest.raises(ContactLocked) as refused:
+        operations.merge(victim, decoy, actor=staff, now=_now())
+    assert refused.value.field == "contact"
+    db.session.rollback()
+    assert db.session.get(Contact, victim.id).merged_into_id is None
+    # The same mailbox (a name variant) staff may merge; different ones the comms team may.
+    victim, twin, decoy = (db.session.get(Contact, c.id) for c in (victim, twin, decoy))
+    assert operations.merge(victim, twin, actor=staff, now=_now()).id in (victim.id, twin.id)
+    assert operations.merge(victim, decoy, actor=comms, now=_now()).id == decoy.id

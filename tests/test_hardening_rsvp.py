@@ -4,14 +4,14 @@ rate limits on answers, and 503 (not saved) when the database is gone."""
 import psycopg
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import create_app
 from app.errors import ValidationError
 from app.extensions import db
 from app.invitations.answers import respond, seats_taken
 from app.invitations.models import Answer, Invitation
-from app.mail.models import OutboxMessage
+from app.mail.models import MailStatus, OutboxMessage
 from config import TestConfig
 from tests.conftest import PG_ADMIN_URL, Browser
 from tests.factories import NOW, PASSWORD, make_user
@@ -25,6 +25,16 @@ def _kinds(invitation: Invitation) -> list[str]:
         .where(OutboxMessage.invitation_id == invitation.id)
         .order_by(OutboxMessage.id)
     ).all()
+
+
+def _delivered() -> None:
+    """Mark every queued mail as sent (a confirmation still waiting absorbs further changes)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == MailStatus.QUEUED)
+        .values(status=MailStatus.SENT)
+    )
+    db.session.commit()
 
 
 # Finding 16: a guest with a seat keeps it.
@@ -47,7 +57,7 @@ def test_accepted_guest_gets_the_companions_that_fit_and_is_told_about_the_rest(
     (a, token), (b, _) = _invited(event, owner, 2)
     respond(a, Answer.ACCEPTED, now=NOW)
     respond(b, Answer.ACCEPTED, plus_ones=1, now=NOW)
-    db.session.commit()
+    _delivered()
     response = browser.post(f"/rsvp/{token}", {"response": "accepted", "plus_ones": "3"})
     assert response.status_code == 302
     page = browser.get(f"/rsvp/{token}").get_data(as_text=True)
@@ -98,7 +108,9 @@ def test_sending_the_same_answer_again_queues_no_second_confirmation(browser):
     db.session.refresh(invitation)
     assert (invitation.needs, invitation.comment) == ("vegetarisch", "Danke")
     assert _kinds(invitation) == ["invitation", "confirmation"]
+    _delivered()
     browser.post(f"/rsvp/{token}", answer | {"plus_ones": "2"})
+    _delivered()
     browser.post(f"/rsvp/{token}", answer | {"response": "declined"})
     assert _kinds(invitation) == ["invitation"] + ["confirmation"] * 3
 
@@ -148,6 +160,36 @@ def test_answers_are_rate_limited_per_link_and_per_address(app, limited):
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "confirmation")
     )
     assert confirmations == 6  # one per link: the repeated declines changed nothing
+
+
+def test_case_variants_of_one_link_share_its_rate_limit(app, limited):
+    event, owner = _event()
+    ((_, token),) = _invited(event, owner)
+    db.session.commit()
+    variants = [token.upper(), token, token.swapcase(), token.upper() + "%20"]
+    codes = []
+    for n, variant in enumerate(variants, start=1):
+        browser = Browser(limited.test_client())
+        browser.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{n}"
+        answer = "declined" if n % 2 else "accepted"
+        codes.append(browser.post(f"/rsvp/{variant}", {"response": answer}).status_code)
+    assert codes == [302, 302, 302, 429]
+
+
+def test_flipping_the_answer_queues_one_confirmation_while_it_waits(app):
+    event, owner = _event()
+    ((invitation, _),) = _invited(event, owner)
+    for answer in (Answer.ACCEPTED, Answer.DECLINED, Answer.ACCEPTED, Answer.DECLINED):
+        respond(invitation, answer, now=NOW)
+    assert _kinds(invitation) == ["invitation", "confirmation"]
+    confirmation = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == "confirmation"
+        )
+    ).one()
+    confirmation.status = MailStatus.SENT  # delivered: the next change is confirmed again
+    respond(invitation, Answer.ACCEPTED, now=NOW)
+    assert _kinds(invitation) == ["invitation", "confirmation", "confirmation"]
 
 
 # Finding 18: a lost database answers 503, and nothing is saved.

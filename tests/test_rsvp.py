@@ -11,11 +11,10 @@ from app.extensions import db
 from app.invitations.answers import respond, seats_taken
 from app.invitations.models import Answer, Invitation
 from app.invitations.operations import invite
-from app.invitations.tokens import token_for
 from app.mail.models import OutboxMessage
 from app.rsvp.operations import find_by_token
 from config import TestConfig
-from tests.factories import NOW, make_contact, make_event, make_user
+from tests.factories import NOW, make_event, make_invitation, make_user
 
 KEY = TestConfig.SECRET_KEY
 FUTURE = datetime.now(UTC).replace(tzinfo=None) + timedelta(days=20)
@@ -31,10 +30,7 @@ def _event(**overrides):
 
 def _invited(event, owner, n=1, **contact):
     """Invite n new contacts and return (invitation, token) pairs."""
-    guests = [make_contact(**contact) for _ in range(n)]
-    result = invite(event, guests, actor=owner, now=NOW, secret_key=KEY)
-    invitations = [db.session.get(Invitation, i) for i in result.invited]
-    return [(inv, token_for(inv.token_nonce, KEY)) for inv in invitations]
+    return [make_invitation(event, owner, **contact) for _ in range(n)]
 
 
 def test_get_shows_the_invitation_and_changes_nothing(client):

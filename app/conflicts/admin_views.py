@@ -31,7 +31,7 @@ from app.events.walltime import AmbiguousWallTime, local_to_utc, range_bounds, u
 from app.extensions import db
 from app.form_choices import as_choices
 from app.form_errors import apply_errors
-from app.input_guard import CleanText, OneLine
+from app.input_guard import MAX_YEAR, MIN_YEAR, CleanText, OneLine, in_years
 from app.vocabularies.models import District
 
 bp = Blueprint("conflict_admin", __name__, url_prefix="/conflicts")
@@ -98,6 +98,13 @@ class BlockedRangeForm(_RangeChoices):
     def bounds(self, tz: str) -> tuple[datetime, datetime]:
         """Return the UTC start and end entered; a ValidationError names the wrong field."""
         first, last = self.start_date.data, self.end_date.data or self.start_date.data
+        far = {
+            name: [_("Enter a date between %(a)d and %(b)d.", a=MIN_YEAR, b=MAX_YEAR)]
+            for name, day in (("start_date", first), ("end_date", last))
+            if not in_years(day)
+        }
+        if far:  # the arithmetic below overflows near year 9999
+            raise ValidationError(far)
         if self.all_day.data:
             if last < first:
                 message = _("The last day must not be before the first day.")

@@ -19,6 +19,7 @@ from app.errors import ValidationError
 from app.events.ics import one_line, text_value
 from app.events.walltime import range_bounds
 from app.extensions import db
+from app.input_guard import in_years
 from app.vocabularies.models import District
 
 MAX_BYTES = 5_000_000
@@ -94,7 +95,7 @@ def _value(event, name: str):
         value = prop.dt
     except Exception as error:  # icalendar raises its own error type for broken values
         raise ValueError(name) from error
-    if not isinstance(value, date):
+    if not isinstance(value, date) or not in_years(value):  # far years overflow date arithmetic
         raise ValueError(name)
     return value
 
@@ -250,9 +251,10 @@ def _parse_day(text: str) -> date | None:
     """Return a date written DD.MM.YYYY or YYYY-MM-DD, or None."""
     for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text.strip(), pattern).date()
+            day = datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+        return day if in_years(day) else None
     return None
 
 

@@ -63,6 +63,26 @@ def email_key(address: str) -> str:
     return f"{local.casefold()}@{domain.lower()}"
 
 
+def same_address(a: str, b: str) -> bool:
+    """Return True if two addresses differ at most in ASCII letter case (the same mailbox).
+
+    Stricter than email_key on purpose: case-folding maps other mailboxes onto one key
+    ("roſſ" and "ross", "straße" and "strasse"), which must count as a new address when deciding
+    who may change it and whether old RSVP links stay valid.
+    """
+    a_local, _at, a_domain = a.rpartition("@")
+    b_local, _at, b_domain = b.rpartition("@")
+    return _ascii_lower(a_local) == _ascii_lower(b_local) and a_domain.lower() == b_domain.lower()
+
+
+def _ascii_lower(text: str) -> str:
+    """Return text with only the ASCII capitals A-Z lowered."""
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def mailbox_key(address: str) -> str:
     """Return the key of the mailbox that probably receives the mail (+tags, Gmail dots)."""
     local, _at, domain = email_key(address).rpartition("@")

@@ -80,6 +80,11 @@ def relied_on_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
     return any(guard(contact_ids, actor, now) for guard in hooks.address_change_guards)
 
 
+def _decides_for_all(actor) -> bool:
+    """Return True for an operator's command (no actor), the communications team and admins."""
+    return actor is None or getattr(actor, "sees_everything", False)
+
+
 def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
     """Refuse a change of address, opt-out flag or a merge that staff may not make.
 
@@ -87,7 +92,7 @@ def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
     so while that department has an open invitation, comms or an administrator decides.
     Without an actor (a command run by an operator) the change is allowed.
     """
-    if actor is None or getattr(actor, "sees_everything", False):
+    if _decides_for_all(actor):
         return
     if not relied_on_elsewhere([c.id for c in contacts], actor, now):
         return
@@ -185,7 +190,8 @@ def _update(
     contact: Contact, values: dict, tags: list[Tag], *, actor, now: datetime, secret_key: str
 ) -> Saved:
     """Change a contact under the sharing rule; a new address gets every invitation new links."""
-    moved = values["email_key"] != contact.email_key
+    # Another mailbox, also one that only case-folding would equate (roſſ@ and ross@).
+    moved = not dedup.same_address(values["email"], contact.email)
     if moved:
         _guard([contact], "email", actor=actor, now=now)
     if values["do_not_invite"] != contact.do_not_invite:
@@ -288,6 +294,16 @@ def merge(
         )
     _guard([survivor, other], "contact", actor=actor, now=now)
     keep, gone = sorted((survivor, other), key=lambda c: (c.created_at, c.id))
+    if not dedup.same_address(keep.email, gone.email) and not _decides_for_all(actor):
+        # The merged address keeps matching the survivor: mail typed for it would go elsewhere.
+        raise ContactLocked(
+            "contact",
+            _(
+                "These contacts have different email addresses: only the communications team or "
+                "an administrator may merge them, because invitations to one address would then "
+                "go to the other."
+            ),
+        )
     details = {"merged": {"name": gone.full_name, "email": gone.email}}
     for hook in hooks.on_merge:
         details |= hook(keep, gone, now=now, secret_key=_secret(secret_key))

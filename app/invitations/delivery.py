@@ -88,7 +88,15 @@ def on_rescheduled(event, now: datetime) -> None:
 
 
 def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
-    """Queue a mail only this guest gets (confirmation, moved up); each one is a new row."""
+    """Queue a mail only this guest gets (confirmation, moved up); each one is a new row.
+
+    While one of the same kind still waits unsent, it is rendered anew instead (it then tells
+    the latest state), so repeated changes cannot make us mail the guest again and again.
+    """
+    if outbox.refresh_queued(
+        db.session, invitation_id=invitation.id, kind=kind, recipient=invitation.contact.email
+    ):
+        return
     count = db.session.scalar(
         select(func.count(OutboxMessage.id)).where(
             OutboxMessage.invitation_id == invitation.id, OutboxMessage.kind == kind

@@ -191,3 +191,22 @@ def readdress_queued(session: Session, invitation_ids: list[int], address: str) 
         )
         .values(recipient=address, message=None)
     )
+
+
+def refresh_queued(session: Session, *, invitation_id: int, kind: str, recipient: str) -> bool:
+    """Have a still-queued mail of this kind for the invitation rendered anew; True if one waits.
+
+    A personal mail (a confirmation) states the guest's latest answer when it is rendered, so a
+    further change while one waits needs no second mail: guests flipping their answer get one
+    confirmation per delivery, not one per click.
+    """
+    refreshed = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id == invitation_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == MailStatus.QUEUED,
+        )
+        .values(recipient=recipient, message=None)
+    ).rowcount
+    return bool(refreshed)

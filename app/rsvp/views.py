@@ -1,6 +1,5 @@
 """The guest's RSVP pages: a GET shows, only a POST changes anything (mail scanners GET links)."""
 
-import hashlib
 from datetime import UTC, datetime
 
 from flask import (
@@ -30,6 +29,7 @@ from app.form_errors import apply_errors
 from app.input_guard import CleanText
 from app.invitations import answers
 from app.invitations.models import ANSWER_LABELS, Answer
+from app.invitations.tokens import token_hash
 from app.rsvp import operations
 
 bp = Blueprint("rsvp", __name__, url_prefix="/rsvp")
@@ -77,8 +77,8 @@ def _address_limit() -> str:
 
 def _token_key() -> str:
     """Rate-limit key per invitation link; a hash, so that the limiter's store holds no token."""
-    token = (request.view_args or {}).get("token", "")
-    return "rsvp:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    # Keyed like the lookup (token_hash folds case and spaces), so variants of one link share it.
+    return "rsvp:" + token_hash((request.view_args or {}).get("token", ""))[:32]
 
 
 def _flash_reply(reply: answers.Reply) -> None:
