@@ -4,6 +4,7 @@ from app.accounts.models import ApiToken, Role, User
 from app.conflicts.models import BlockedRange, ConflictReview, PublishOverride, SchoolHoliday
 from app.contacts.models import Contact, ContactImport, ContactMerge, NotDuplicate, Tag
 from app.departments.models import Department
+from app.events.changes import EventChange
 from app.events.models import CalendarVersion, Event, Status, Visibility
 from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import MailStatus, OutboxMessage
@@ -32,6 +33,7 @@ __all__ = [
     "Department",
     "District",
     "Event",
+    "EventChange",
     "Role",
     "Status",
     "User",

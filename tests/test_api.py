@@ -172,9 +172,10 @@ def test_get_patch_and_cancel(client):
     assert patched.status_code == 200, patched.json
     assert patched.json["sequence"] == 1 and patched.json["title"] == "Empfang"
     renamed = client.patch(f"/api/v1/events/{event.id}", headers=headers, json={"title": "Neu"})
-    assert renamed.json["sequence"] == 1 and renamed.json["title"] == "Neu"
+    # Guests see the title: a new one is a revision they are sent (RFC 5545 allows the rise).
+    assert renamed.json["sequence"] == 2 and renamed.json["title"] == "Neu"
     cancelled = client.post(f"/api/v1/events/{event.id}/cancel", headers=headers)
-    assert cancelled.json["status"] == "cancelled" and cancelled.json["sequence"] == 2
+    assert cancelled.json["status"] == "cancelled" and cancelled.json["sequence"] == 3
     assert db.session.get(Event, event.id).status == Status.CANCELLED
 
 

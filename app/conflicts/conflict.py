@@ -41,8 +41,15 @@ class Conflict:
 
 
 def fingerprint(events: list, extra: str = "") -> str:
-    """Return a digest of the events involved and their SEQUENCE (reviews go stale on change)."""
-    parts = sorted(f"{e.id}:{e.sequence}" for e in events)
+    """Return a digest of the events involved, where and when (reviews go stale when one moves).
+
+    Not SEQUENCE: that also rises for a new title, which leaves a clash as it was reviewed.
+    """
+    parts = sorted(
+        f"{e.id}:{e.venue_id}:{e.occupied_from.isoformat()}:{e.occupied_until.isoformat()}:"
+        f"{e.status}"
+        for e in events
+    )
     return hashlib.sha256((",".join(parts) + "|" + extra).encode()).hexdigest()
 
 

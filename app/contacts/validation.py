@@ -48,12 +48,15 @@ class ContactInput:
     vip: bool = False
     do_not_invite: bool = False
     notes: str = ""
+    name_optional: bool = False  # a pasted bare address whose name nobody knows
 
     @classmethod
     def from_contact(cls, contact: Contact) -> "ContactInput":
         """Return the input that reproduces an existing contact."""
-        values = {f.name: getattr(contact, f.name) for f in fields(cls) if f.name != "tags"}
-        return cls(**values, tags=[t.name for t in contact.tags])
+        skip = ("tags", "name_optional")
+        values = {f.name: getattr(contact, f.name) for f in fields(cls) if f.name not in skip}
+        nameless = not (contact.first_name or contact.last_name)  # stays so until one is given
+        return cls(**values, tags=[t.name for t in contact.tags], name_optional=nameless)
 
 
 def _add(errors: dict, name: str, message: str) -> None:
@@ -86,7 +89,7 @@ def validate_input(data: ContactInput) -> dict:
                 _add(errors, name, str(TEXT_MESSAGE))
         elif not is_one_line(values[name]):
             _add(errors, name, str(ONE_LINE_MESSAGE))
-    if not values["last_name"]:
+    if not values["last_name"] and not data.name_optional:
         _add(errors, "last_name", _("Please enter a surname."))
     if not _PHONE.fullmatch(values["phone"]):
         _add(errors, "phone", _("Use only digits, spaces and + ( ) / - . in phone numbers."))

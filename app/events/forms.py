@@ -98,6 +98,8 @@ class EventForm(FlaskForm):
     )
     save = SubmitField(_l("Save as draft"))
     publish = SubmitField(_l("Save and publish"))
+    # Editing a published event: mail the guests only when asked to (time, place or title).
+    notify = SubmitField(_l("Save and inform guests"))
 
     def load_choices(self, user) -> None:
         """Fill the select choices from the registers."""
@@ -168,6 +170,16 @@ class EventForm(FlaskForm):
             department=self.department.data or None,
             conflict_reason=self.conflict_reason.data or "",
         )
+
+
+class CancelForm(FlaskForm):
+    """Confirm a cancellation, with an optional message that the cancellation mail carries."""
+
+    message = TextAreaField(
+        _l("Message to the guests"),
+        validators=[Length(max=2000), CleanText()],
+        description=_l("Included in the cancellation mail, for example a new date or a reason."),
+    )
 
 
 def _combine(day, clock):

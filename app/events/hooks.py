@@ -25,6 +25,8 @@ FormContext = Callable[["EventInput | None", "Event | None", Any], dict]
 publish_checks: list[PublishCheck] = []
 page_context: list[PageContext] = []
 form_context: list[FormContext] = []
+# How many guests a change or cancellation of the event would be mailed to (invitations).
+guest_counters: list[Callable[["Event"], int]] = []
 
 
 def add(registry: list, hook: Callable) -> None:
@@ -53,3 +55,8 @@ def form_extras(data: "EventInput | None", event: "Event | None", viewer) -> dic
     for provide in form_context:
         extras |= provide(data, event, viewer)
     return extras
+
+
+def guests_to_inform(event: "Event") -> int:
+    """Return how many guests would be told of a change or the cancellation of the event."""
+    return sum(count(event) for count in guest_counters)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
-from app.events import hooks, policy
+from app.events import changes, hooks, policy
 from app.events.exclusion import flush_guarded
 from app.events.models import Event, Status, Visibility
 from app.events.proposal import Proposal
@@ -30,7 +30,8 @@ from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
 
 DEFAULT_TZ = "Europe/Berlin"
-# Sent after time, place or status changed and SEQUENCE rose; invitations send updates.
+# Sent after time, place or status changed and SEQUENCE rose, with ``notify`` telling whether
+# the guests are to be told; invitations queue the update or cancellation mails.
 rescheduled = Namespace().signal("event-rescheduled")
 TITLE_MAX = 200
 # The longest reason accepted for publishing despite conflict warnings.
@@ -336,16 +337,27 @@ def _flush_before_signal() -> None:
     flush_guarded()
 
 
-def _apply(event: Event, values: dict, now: datetime) -> None:
-    """Write validated values onto the event, raising SEQUENCE for significant changes."""
+def _apply(event: Event, values: dict, now: datetime, notify: bool = True) -> None:
+    """Write validated values onto the event, raising SEQUENCE for significant changes.
+
+    A new title of a published event counts too; ``notify`` says whether guests are mailed.
+    """
     before = {name: getattr(event, name) for name in SIGNIFICANT}
+    seen = changes.Snapshot.of(event) if event.id is not None else None
     for name, value in values.items():
         setattr(event, name, value)
     event.venue_id = values["venue"].id if values["venue"] else None
-    if event.id is not None and any(getattr(event, n) != before[n] for n in SIGNIFICANT):
+    # Guests see the title too: a new one is a change they may be told of (see changes.py).
+    retitled = seen is not None and seen.title != event.title and before["status"] != Status.DRAFT
+    if event.id is not None and (
+        retitled or any(getattr(event, n) != before[n] for n in SIGNIFICANT)
+    ):
         event.sequence += 1
+        if before["status"] != Status.DRAFT:
+            kind = "cancel" if event.status == Status.CANCELLED else "update"
+            changes.record(event, seen, kind=kind, now=now)
         _flush_before_signal()
-        rescheduled.send(event, now=now)
+        rescheduled.send(event, now=now, notify=notify)
     if event.status == Status.PUBLISHED and event.published_at is None:
         event.published_at = now
     event.updated_at = now
@@ -363,8 +375,13 @@ def create_event(data: EventInput, *, actor, now: datetime, tz: str = DEFAULT_TZ
     return event
 
 
-def update_event(event: Event, data: EventInput, *, actor, now: datetime) -> Event:
-    """Replace the event's fields with the input (use EventInput.from_event for partial changes)."""
+def update_event(
+    event: Event, data: EventInput, *, actor, now: datetime, notify: bool = True
+) -> Event:
+    """Replace the event's fields with the input (use EventInput.from_event for partial changes).
+
+    With ``notify`` false the guests get no mail; their calendar entries keep the old state.
+    """
     if not policy.can_edit(actor, event):
         raise PermissionDenied(_("You may not change this event."))
     if data.department and data.department != event.department.code:
@@ -377,17 +394,35 @@ def update_event(event: Event, data: EventInput, *, actor, now: datetime) -> Eve
         )
     values = _validated(data, event.department, event.timezone)
     after = _gate(values, event.department_id, event, data.conflict_reason, actor)
-    _apply(event, values, now)
+    _apply(event, values, now, notify)
     _flush_and_record(event, after, now)
     return event
 
 
+def _check_message(message: str) -> None:
+    """Refuse a message to guests that is too long or carries control characters."""
+    if len(message) > changes.MESSAGE_MAX:
+        raise ValidationError.single(
+            "message", _("At most %(n)d characters.", n=changes.MESSAGE_MAX)
+        )
+    if not is_clean_text(message):
+        raise ValidationError.single("message", str(TEXT_MESSAGE))
+
+
 def set_status(
-    event: Event, status: Status, *, actor, now: datetime, conflict_reason: str = ""
+    event: Event,
+    status: Status,
+    *,
+    actor,
+    now: datetime,
+    conflict_reason: str = "",
+    message: str = "",
 ) -> Event:
-    """Publish (checked against conflicts), cancel or return an event to draft."""
+    """Publish (checked against conflicts), cancel (with a message to the guests) or draft."""
     if not policy.can_edit(actor, event):
         raise PermissionDenied(_("You may not change this event."))
+    message = (message or "").strip()
+    _check_message(message)
     if event.status != status:
         if status == Status.DRAFT and event.published_at is not None:
             raise ValidationError.single(
@@ -396,10 +431,13 @@ def set_status(
         after = []
         if status == Status.PUBLISHED:
             after = hooks.clear_for_publishing(Proposal.from_event(event), conflict_reason, actor)
+        was_draft = event.status == Status.DRAFT
         event.status = status
         event.sequence += 1
+        if status == Status.CANCELLED and not was_draft:
+            changes.record(event, None, kind="cancel", now=now, message=message)
         _flush_before_signal()
-        rescheduled.send(event, now=now)
+        rescheduled.send(event, now=now, notify=True)
         if status == Status.PUBLISHED and event.published_at is None:
             event.published_at = now
         event.updated_at = now

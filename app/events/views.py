@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -13,7 +14,8 @@ from app.accounts.forms import ConfirmForm
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import hooks, ics, operations, periods, policy, queries
-from app.events.forms import FIELD_ALIASES, event_form
+from app.events.changes import Snapshot
+from app.events.forms import FIELD_ALIASES, CancelForm, event_form
 from app.events.loading import editable_event_or_404, visible_event_or_404
 from app.events.models import Event, Status
 from app.events.operations import EventInput
@@ -149,22 +151,46 @@ def edit(event_id: int | None = None):
             else (event.status.value if event else Status.DRAFT.value)
         )
         data = form.to_input(status)
+        was = (event.status, Snapshot.of(event)) if event is not None else None
         try:
-            event = _save(event, data)
+            event = _save(event, data, notify=bool(form.notify.data))
         except ValidationError as error:
             db.session.rollback()  # the checks below compare the input with the stored event
             apply_errors(form, error, FIELD_ALIASES)
             checked = data
         else:
-            flash(_("The event was saved."), "success")
+            flash(*_saved_message(event, was, notify=bool(form.notify.data)))
             return redirect(url_for("events.show", event_id=event.id))
     extras = hooks.form_extras(checked, event, current_user)
+    guests = hooks.guests_to_inform(event) if event is not None else 0
     return render_template(
-        "events/form.html", form=form, event=event, **extras
+        "events/form.html", form=form, event=event, guests=guests, **extras
     ), 200 if not form.errors else 422
 
 
-def _save(event: Event | None, data: operations.EventInput) -> Event:
+def _saved_message(event: Event, was: tuple | None, *, notify: bool) -> tuple[str, str]:
+    """Return the flash message (and its category) that says what saving did."""
+    status, seen = was if was is not None else (None, None)
+    if event.status == Status.PUBLISHED and status != Status.PUBLISHED:
+        return _("The event was published."), "success"
+    if seen is None or status != Status.PUBLISHED:
+        return _("The event was saved."), "success"
+    changed = seen.differs(Snapshot.of(event))
+    guests = hooks.guests_to_inform(event)
+    if notify and changed and guests:
+        return ngettext(
+            "Saved. %(num)d guest will be informed about the change.",
+            "Saved. %(num)d guests will be informed about the change.",
+            guests,
+        ), "success"
+    if notify and not changed:
+        return _("Saved. Time, place and title are unchanged, so no guest was informed."), "info"
+    if changed and guests:
+        return _("Saved. The guests were not informed about the change."), "warning"
+    return _("The event was saved."), "success"
+
+
+def _save(event: Event | None, data: operations.EventInput, *, notify: bool = False) -> Event:
     """Create or update through the domain, turning a permission error into 403."""
     now = datetime.now(UTC)
     try:
@@ -172,7 +198,7 @@ def _save(event: Event | None, data: operations.EventInput) -> Event:
             return operations.create_event(
                 data, actor=current_user, now=now, tz=current_app.config["TIMEZONE"]
             )
-        return operations.update_event(event, data, actor=current_user, now=now)
+        return operations.update_event(event, data, actor=current_user, now=now, notify=notify)
     except PermissionDenied:
         abort(403)
 
@@ -182,13 +208,23 @@ def _save(event: Event | None, data: operations.EventInput) -> Event:
 def change_status(event_id: int):
     """Publish or cancel an event (POST with CSRF token; cancelling was confirmed on the page)."""
     event = editable_event_or_404(event_id, current_user)
-    target = Status.CANCELLED if request.endpoint == "events.cancel" else Status.PUBLISHED
-    if not ConfirmForm().validate_on_submit():
+    cancelling = request.endpoint == "events.cancel"
+    form = CancelForm() if cancelling else ConfirmForm()
+    if not form.validate_on_submit():
+        if cancelling and "csrf_token" not in form.errors:
+            return _confirm_cancel_page(event, form), 422
         abort(400)
+    target = Status.CANCELLED if cancelling else Status.PUBLISHED
     reason = request.form.get("conflict_reason", "")[: operations.REASON_MAX + 1]
+    message = (form.message.data or "") if cancelling else ""
     try:
         operations.set_status(
-            event, target, actor=current_user, now=datetime.now(UTC), conflict_reason=reason
+            event,
+            target,
+            actor=current_user,
+            now=datetime.now(UTC),
+            conflict_reason=reason,
+            message=message,
         )
     except PermissionDenied:
         abort(403)
@@ -196,22 +232,36 @@ def change_status(event_id: int):
         db.session.rollback()  # the redirect would commit what the failed call flushed
         flash(" ".join(m for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("events.show", event_id=event.id))
-    flash(
-        _("The event was cancelled.")
-        if target == Status.CANCELLED
-        else _("The event was published."),
-        "success",
-    )
+    flash(_status_message(event, target), "success")
     return redirect(url_for("events.show", event_id=event.id))
+
+
+def _status_message(event: Event, target: Status) -> str:
+    """Return what publishing or cancelling did, with the number of guests told."""
+    if target != Status.CANCELLED:
+        return _("The event was published.")
+    guests = hooks.guests_to_inform(event)
+    if not guests:
+        return _("The event was cancelled.")
+    return ngettext(
+        "The event was cancelled. %(num)d guest will be informed.",
+        "The event was cancelled. %(num)d guests will be informed.",
+        guests,
+    )
+
+
+def _confirm_cancel_page(event: Event, form: CancelForm) -> str:
+    """Render the cancellation page with the number of guests who will be told."""
+    return render_template(
+        "events/confirm_cancel.html",
+        event=event,
+        form=form,
+        when=operations.describe_when(event),
+        guests=hooks.guests_to_inform(event),
+    )
 
 
 @bp.get("/events/<int:event_id>/cancel")
 def confirm_cancel(event_id: int):
-    """Ask for confirmation before cancelling."""
-    event = editable_event_or_404(event_id, current_user)
-    return render_template(
-        "events/confirm_cancel.html",
-        event=event,
-        form=ConfirmForm(),
-        when=operations.describe_when(event),
-    )
+    """Ask for confirmation before cancelling, with an optional message to the guests."""
+    return _confirm_cancel_page(editable_event_or_404(event_id, current_user), CancelForm())

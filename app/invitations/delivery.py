@@ -10,15 +10,16 @@ from datetime import datetime
 from email.policy import compat32
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.contacts.models import Contact
+from app.events import changes
 from app.events.models import Status
 from app.extensions import db
-from app.invitations.emails import MailSettings, compose
+from app.invitations.emails import ChangeNote, MailSettings, compose
 from app.invitations.models import Answer, Invitation
 from app.mail import outbox, renderers
-from app.mail.models import OutboxMessage
+from app.mail.models import MailStatus, OutboxMessage
 
 SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
@@ -60,14 +61,36 @@ def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     address = session.scalar(select(Contact.email).where(Contact.id == invitation.contact_id))
     if address is None or address.casefold() != row.recipient.casefold():
         return None
-    message = compose(invitation, row.kind, settings_from_config(), now)
+    note = change_note(session, invitation, row)
+    message = compose(invitation, row.kind, settings_from_config(), now, change=note)
     message["Message-ID"] = row.message_id
     return message.as_bytes(policy=SMTP_COMPAT)
 
 
-def queue_changes(event, *, now: datetime) -> None:
-    """Queue an update (or a cancellation) for every invited guest who has not declined."""
-    rows = db.session.execute(
+def change_note(session, invitation: Invitation, row: OutboxMessage) -> ChangeNote | None:
+    """Return what an update or cancellation mail tells beyond the event as it is now.
+
+    The guest knew the event as of the last invitation or update mail sent to them; the oldest
+    change recorded after that holds what they saw before.
+    """
+    if row.kind not in ("update", "cancel"):
+        return None
+    known = session.scalar(
+        select(func.max(OutboxMessage.sequence)).where(
+            OutboxMessage.invitation_id == invitation.id,
+            OutboxMessage.kind.in_(("invitation", "update")),
+            OutboxMessage.status == MailStatus.SENT,
+        )
+    )
+    told = changes.told_since(session, invitation.event_id, known or 0, row.sequence)
+    message = next((c.message for c in reversed(told) if c.kind == "cancel"), "")
+    before = changes.snapshot_before(told[0]) if told and known is not None else None
+    return ChangeNote.between(before, invitation.event, message=message)
+
+
+def _recipients(event):
+    """Return the statement selecting the guests told of a change (not declined, not opted out)."""
+    return (
         select(Invitation.id, Contact.email)
         .join(Contact, Contact.id == Invitation.contact_id)
         .where(
@@ -76,15 +99,50 @@ def queue_changes(event, *, now: datetime) -> None:
             Invitation.revoked.is_(False),
             Contact.do_not_invite.is_(False),
         )
-    ).all()
+    )
+
+
+def count_guests(event) -> int:
+    """Return how many guests a change or the cancellation of the event is mailed to."""
+    if event.id is None or event.status == Status.DRAFT:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_recipients(event).subquery()))
+
+
+def queue_changes(event, *, now: datetime) -> None:
+    """Queue an update (or a cancellation) for every invited guest who has not declined."""
+    rows = db.session.execute(_recipients(event)).all()
     kind = "cancel" if event.status == Status.CANCELLED else "update"
     recipients = [(row.id, row.email) for row in rows]
     outbox.enqueue_many(db.session, recipients, kind=kind, sequence=event.sequence, now=now)
 
 
-def on_rescheduled(event, now: datetime) -> None:
+def _carry_forward(event) -> None:
+    """Keep unsent invitations and updates of the previous SEQUENCE from being superseded.
+
+    A change the guests are not told of queues no update, so the mails still waiting must go
+    out (rendered with the current state) instead of being dropped as outdated.
+    """
+    invited = select(Invitation.id).where(Invitation.event_id == event.id)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.invitation_id.in_(invited),
+            OutboxMessage.kind.in_(("invitation", "update")),
+            OutboxMessage.status == MailStatus.QUEUED,
+            OutboxMessage.sequence == event.sequence - 1,
+        )
+        .values(sequence=event.sequence)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def on_rescheduled(event, now: datetime, notify: bool = True) -> None:
     """Signal receiver of events.operations.rescheduled: queue the mails for the changed event."""
-    queue_changes(event, now=now)
+    if notify or event.status == Status.CANCELLED:
+        queue_changes(event, now=now)
+    else:
+        _carry_forward(event)
 
 
 def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:

@@ -4,7 +4,7 @@ One mail per guest: text, HTML and a ``text/calendar; method=…`` part inside
 multipart/alternative, plus a byte-identical ``application/ics`` attachment.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import encoders
 from email.charset import QP, Charset
@@ -22,6 +22,7 @@ from flask_babel import force_locale
 from icalendar import vCalAddress, vText
 
 from app.events import ics
+from app.events.changes import Snapshot
 from app.events.models import Event, Status
 from app.invitations.models import Answer, Invitation
 from app.invitations.salutation import salutation
@@ -50,6 +51,26 @@ class MailSettings:
     sender: str
 
 
+@dataclass(frozen=True)
+class ChangeNote:
+    """What an update or cancellation tells: the event as the guest knew it, and a message."""
+
+    before: Snapshot | None = None
+    changed: list[str] = field(default_factory=list)  # time, place, title
+    message: str = ""
+
+    @classmethod
+    def between(cls, before: Snapshot | None, event: Event, *, message: str = "") -> "ChangeNote":
+        """Return the note for a change from what the guest knew to the event as it is."""
+        changed = before.differs(Snapshot.of(event)) if before is not None else []
+        return cls(before if changed else None, changed, message)
+
+    @property
+    def asks_again(self) -> bool:
+        """Return True unless the change is known to leave date and time as they were."""
+        return self.before is None or "time" in self.changed
+
+
 def _clean_cn(value: str) -> str:
     """Strip what breaks CN parameters in some clients (quotes, line breaks, control characters)."""
     return " ".join(ics.one_line(value).replace('"', "").split())
@@ -61,15 +82,24 @@ def organizer_address(invitation: Invitation, settings: MailSettings) -> str:
     return f"rsvp+{token}@{settings.mail_domain}"
 
 
-def _asks_again(kind: str) -> bool:
-    """Return True when the guest is asked to answer again (first invitation, time or place)."""
-    return kind in ("invitation", "update", "reminder")
+def _asks_again(kind: str, change: ChangeNote | None) -> bool:
+    """Return True when the guest is asked to answer (invitation, reminder, a new time)."""
+    if kind == "update":
+        return change is None or change.asks_again
+    return kind in ("invitation", "reminder")
 
 
 def calendar_bytes(
-    invitation: Invitation, kind: str, settings: MailSettings, now: datetime
+    invitation: Invitation,
+    kind: str,
+    settings: MailSettings,
+    now: datetime,
+    change: ChangeNote | None = None,
 ) -> bytes:
-    """Return the iTIP object: REQUEST with the guest as the only ATTENDEE, or CANCEL."""
+    """Return the iTIP object: REQUEST with the guest as the only ATTENDEE, or CANCEL.
+
+    An update that keeps date and time keeps the guest's answer (PARTSTAT, RSVP=FALSE).
+    """
     event: Event = invitation.event
     method = "CANCEL" if kind == "cancel" else "REQUEST"
     cal = ics.calendar_header(event.title, method=method)
@@ -84,9 +114,10 @@ def calendar_bytes(
     attendee = vCalAddress(f"mailto:{contact.email}")
     attendee.params["CUTYPE"] = vText("INDIVIDUAL")
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
-    stat = "NEEDS-ACTION" if kind in ("invitation", "update") else PARTSTAT[invitation.status]
+    asks = _asks_again(kind, change)
+    stat = "NEEDS-ACTION" if asks and kind != "reminder" else PARTSTAT[invitation.status]
     attendee.params["PARTSTAT"] = vText(stat)
-    attendee.params["RSVP"] = vText("TRUE" if _asks_again(kind) else "FALSE")
+    attendee.params["RSVP"] = vText("TRUE" if asks else "FALSE")
     attendee.params["CN"] = vText(_clean_cn(contact.full_name or contact.email))
     vevent.add("attendee", attendee)
     vevent.add("x-microsoft-disallow-counter", "TRUE")
@@ -95,9 +126,13 @@ def calendar_bytes(
     return ics.assemble(cal, tzids, [body])
 
 
-def _context(invitation: Invitation, kind: str, settings: MailSettings) -> dict:
+def _context(
+    invitation: Invitation, kind: str, settings: MailSettings, change: ChangeNote | None
+) -> dict:
     """Return what the mail templates need."""
     event = invitation.event
+    change = change or ChangeNote()
+    before = change.before
     token = token_for(invitation.token_nonce, settings.secret_key)
     zone = ZoneInfo(event.timezone)
     departments = [link.department.name for link in invitation.departments] or [
@@ -115,6 +150,10 @@ def _context(invitation: Invitation, kind: str, settings: MailSettings) -> dict:
         "starts": event.start_local.replace(tzinfo=zone),
         "ends": event.end_local.replace(tzinfo=zone),
         "deadline": event.rsvp_deadline.astimezone(zone) if event.rsvp_deadline else None,
+        "change": change,
+        "asks_again": _asks_again(kind, change),
+        "before_starts": before.start.replace(tzinfo=zone) if before else None,
+        "before_ends": before.end.replace(tzinfo=zone) if before else None,
     }
 
 
@@ -131,7 +170,13 @@ def _calendar_part(data: bytes, maintype: str, subtype: str, **params: str) -> M
     return part
 
 
-def compose(invitation: Invitation, kind: str, settings: MailSettings, now: datetime) -> Message:
+def compose(
+    invitation: Invitation,
+    kind: str,
+    settings: MailSettings,
+    now: datetime,
+    change: ChangeNote | None = None,
+) -> Message:
     """Build the complete mail of a kind for one invitation, in the guest's language.
 
     The email.mime classes with the compat32 policy are used: the modern EmailMessage parses
@@ -139,12 +184,12 @@ def compose(invitation: Invitation, kind: str, settings: MailSettings, now: date
     """
     assert kind in KINDS, kind
     language = invitation.contact.language if invitation.contact.language in ("de", "en") else "de"
-    context = _context(invitation, kind, settings)
+    context = _context(invitation, kind, settings, change)
     with force_locale(language):
         subject = render_template("email/subject.txt", **context).strip()
         text = render_template("email/invitation.txt", **context)
         html = render_template("email/invitation.html", **context)
-    calendar = calendar_bytes(invitation, kind, settings, now)
+    calendar = calendar_bytes(invitation, kind, settings, now, change)
     method = "CANCEL" if kind == "cancel" else "REQUEST"
     event = invitation.event
     alternative = MIMEMultipart("alternative")

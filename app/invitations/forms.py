@@ -21,6 +21,7 @@ class InviteForm(FlaskForm):
         description=_l("One per line, e.g. “Dr. Anna Müller <anna.mueller@example.org>”."),
     )
     submit = SubmitField(_l("Invite"))
+    skip_invalid = SubmitField(_l("Invite without the faulty lines"))
 
 
 class RecordAnswerForm(FlaskForm):

@@ -1,14 +1,18 @@
 """Turning the invite form's picks, tags and pasted addresses into contacts."""
 
+import re
+from dataclasses import dataclass, field
 from email.utils import getaddresses
+from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.contacts import dedup
 from app.contacts.dedup import describe, tag_key
 from app.contacts.models import Contact, Tag, contact_tags
 from app.contacts.operations import save_contact
-from app.contacts.validation import ContactInput
+from app.contacts.validation import ContactInput, validate_input
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -16,28 +20,114 @@ MAX_PASTED = 5000
 GUEST_FIELDS = {
     "email",
     "first_name",
+    "name_particle",
     "last_name",
     "salutation",
     "title",
     "organisation",
     "language",
+    "name_optional",
 }
+# Words that make a local part an office, not a person ("stadt.dortmund", "kultur-buero").
+_NOT_NAMES = dedup.ROLE_LOCAL_PARTS | {
+    "stadt", "gemeinde", "kreis", "amt", "verein", "schule", "kita", "museum", "theater",
+    "bibliothek", "kultur", "buergerbuero", "bürgerbüro", "rat", "fraktion", "kirche", "gmbh",
+}  # fmt: skip
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def parse_pasted(text: str) -> list[tuple[str, str]]:
-    """Return (display name, address) pairs from pasted lines or comma-separated lists."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+@dataclass
+class PastedLine:
+    """One non-empty pasted line: its number in the box, its text, its guests, what is wrong."""
+
+    number: int
+    text: str
+    guests: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _capitalised(word: str) -> str:
+    """Return a name word with a capital after each hyphen: "anna-lena" → "Anna-Lena"."""
+    return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
+
+
+def name_from_address(address: str) -> tuple[str, str, str]:
+    """Return (first name, particle, last name) read from a first.last local part, else empty.
+
+    Only a clear pattern gives a name: first.last or first_last, optionally with a particle
+    (max.von.bergen); an initial (j.doe) gives the surname alone. Umlauts are not guessed.
+    """
+    local = address.rpartition("@")[0].split("+", 1)[0]
+    words = re.split(r"[._]", local)
+    if len(words) < 2 or not all(_WORD.fullmatch(w) for w in words):
+        return "", "", ""
+    folded = [w.casefold() for w in words]
+    if any(w in _NOT_NAMES for w in folded) or len(words[-1]) < 2:
+        return "", "", ""
+    if not all(w in dedup.PARTICLES for w in folded[1:-1]):
+        return "", "", ""
+    first = "" if len(words[0].split("-")[0]) < 2 else _capitalised(words[0])
+    return first, " ".join(folded[1:-1]), _capitalised(words[-1])
+
+
+def _guest_from_pasted(name: str, address: str) -> dict:
+    """Split a pasted display name into title, first and last name.
+
+    A bare address gives the name its local part clearly spells; otherwise the name stays
+    empty and the mail greets neutrally (role addresses such as info@ get "Sehr geehrte
+    Damen und Herren").
+    """
+    name = "" if "@" in name else name  # Outlook pastes the address as its own name
+    parts = name.replace('"', "").replace(",", " ").split()
+    titles = [p for p in parts if p.rstrip(".").lower() in ("dr", "prof")]
+    names = [p for p in parts if p not in titles]
+    guest = {"email": address, "title": " ".join(titles), "bare": not names}
+    if names:
+        return guest | {"first_name": " ".join(names[:-1]), "last_name": names[-1]}
+    first, particle, last = name_from_address(address)
+    return guest | {
+        "first_name": first,
+        "name_particle": particle,
+        "last_name": last,
+        "name_optional": True,
+    }
+
+
+def _not_an_address() -> str:
+    """Return the reason shown next to a line that is no usable email address."""
+    return _("This is not an email address.")
+
+
+def _line_errors(guests: list[dict]) -> list[str]:
+    """Return what the address book would refuse in a line's guests."""
+    errors = []
+    for guest in guests:
+        try:
+            validate_input(ContactInput(**{k: v for k, v in guest.items() if k in GUEST_FIELDS}))
+        except ValidationError as error:
+            for name, messages in error.errors.items():
+                # The line is shown next to the reason: the parsed fragment would only confuse.
+                errors += [_not_an_address()] if name == "email" else messages
+    return list(dict.fromkeys(errors))
+
+
+def read_pasted(text: str) -> list[PastedLine]:
+    """Return the pasted non-empty lines (numbered as in the box) with their guests and errors."""
+    lines = [
+        PastedLine(number, line.strip())
+        for number, line in enumerate((text or "").splitlines(), start=1)
+        if line.strip()
+    ]
     if len(lines) > MAX_PASTED:
         raise ValidationError.single("pasted", _("At most %(n)d addresses at once.", n=MAX_PASTED))
-    pairs = []
-    for number, line in enumerate(lines, start=1):
-        found = [(name, addr) for name, addr in getaddresses([line]) if addr]
+    for line in lines:
+        found = [(name, addr) for name, addr in getaddresses([line.text]) if addr]
         if not found or any("@" not in addr for _n, addr in found):
-            raise ValidationError.single(
-                "pasted", _("Line %(n)d is not an email address: %(line)s", n=number, line=line)
-            )
-        pairs.extend(found)
-    return pairs
+            line.errors.append(_not_an_address())
+            continue
+        line.guests = [_guest_from_pasted(name, address) for name, address in found]
+        line.errors = _line_errors(line.guests)
+    return lines
 
 
 def contacts_by_tags(names: list[str]) -> list[Contact]:
@@ -106,27 +196,36 @@ def contacts_for_guests(guests: list[dict], *, actor, now) -> tuple[list[Contact
     return [s.contact for s in ordered], [w for s in ordered for w in _warnings(s)]
 
 
-def contacts_for_invite(form, *, actor, now) -> tuple[list[Contact], list[dict]]:
-    """Return the contacts the invite form names, creating contacts for pasted addresses."""
+def _known_by_address(guests: list[dict]) -> tuple[list[Contact], list[dict]]:
+    """Return the contacts bare addresses already belong to, and the guests still to save.
+
+    A bare address says nothing about the name, so the one live contact at that address is
+    invited as it is; several people at one address leave the guest to the usual matching.
+    """
+    keys = {
+        n: dedup.email_key(dedup.normalise_email(g["email"]))
+        for n, g in enumerate(guests)
+        if g.get("bare")
+    }
+    query = (
+        select(Contact)
+        .where(Contact.email_key.in_(set(keys.values())), Contact.merged_into_id.is_(None))
+        .order_by(Contact.email_key)
+    )
+    found = db.session.scalars(query).all() if keys else []
+    single = {k: list(group) for k, group in groupby(found, key=lambda c: c.email_key)}
+    known = {n: single[k][0] for n, k in keys.items() if len(single.get(k, ())) == 1}
+    rest = [g for n, g in enumerate(guests) if n not in known]
+    return list(known.values()), rest
+
+
+def contacts_for_invite(
+    form, lines: list[PastedLine], *, actor, now
+) -> tuple[list[Contact], list[dict]]:
+    """Return the contacts the invite form names, creating contacts for good pasted lines."""
     contacts = contacts_by_ids(list(form.contact_ids.data or []))
     contacts += contacts_by_tags(list(form.tags.data or []))
-    guests = [_guest_from_pasted(name, address) for name, address in parse_pasted(form.pasted.data)]
-    pasted, warnings = contacts_for_guests(guests, actor=actor, now=now)
-    return contacts + pasted, warnings
-
-
-def _guest_from_pasted(name: str, address: str) -> dict:
-    """Split a pasted display name into title, first and last name.
-
-    A bare address keeps its local part as the name (info@, buero@ … are role addresses and
-    get "Sehr geehrte Damen und Herren").
-    """
-    parts = name.replace('"', "").replace(",", " ").split()
-    titles = [p for p in parts if p.rstrip(".").lower() in ("dr", "prof")]
-    names = [p for p in parts if p not in titles]
-    return {
-        "email": address,
-        "title": " ".join(titles),
-        "first_name": " ".join(names[:-1]),
-        "last_name": names[-1] if names else address.split("@", 1)[0],
-    }
+    guests = [guest for line in lines if not line.errors for guest in line.guests]
+    known, new = _known_by_address(guests)
+    pasted, warnings = contacts_for_guests(new, actor=actor, now=now)
+    return contacts + known + pasted, warnings

@@ -19,11 +19,12 @@ from app.invitations import exports, guestlist
 from app.invitations.answers import respond
 from app.invitations.delivery import retry
 from app.invitations.forms import InviteForm, RecordAnswerForm
-from app.invitations.guest_input import contacts_for_invite
+from app.invitations.guest_input import contacts_for_invite, read_pasted
 from app.invitations.models import ANSWER_LABELS, Answer, Invitation
 from app.invitations.operations import invite
 from app.mail.models import MailStatus
 
+MAX_PICKED = 500  # ticked contacts kept when the form is shown again
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/guests")
 
 
@@ -33,7 +34,7 @@ def _event_or_403(event_id: int) -> Event:
 
 
 def _invite_form() -> InviteForm:
-    """Return the invite form with tag choices and address-book search results."""
+    """Return the invite form with tag choices, search results and the contacts already picked."""
     form = InviteForm()
     tags = db.session.scalars(select(Tag.name).order_by(Tag.name)).all()
     form.tags.choices = as_choices((t, t) for t in tags)
@@ -53,17 +54,25 @@ def _invite_form() -> InviteForm:
             .order_by(Contact.last_name)
             .limit(50)
         ).all()
-    form.contact_ids.choices = as_choices((c.id, f"{c.full_name} <{c.email}>") for c in found)
+    picked = [int(v) for v in request.form.getlist("contact_ids") if v.isdigit()][:MAX_PICKED]
+    if picked:  # a form shown again keeps its ticks, also without the search that found them
+        found += db.session.scalars(
+            select(Contact).where(Contact.id.in_(picked), Contact.id.not_in([c.id for c in found]))
+        ).all()
+    form.contact_ids.choices = as_choices((c.id, _contact_label(c)) for c in found)
     return form
 
 
-@bp.get("/")
-def index(event_id: int):
-    """Show counts, the filtered guest list and the invite form."""
-    event = _event_or_403(event_id)
+def _contact_label(contact: Contact) -> str:
+    """Return "Name <address>", or the address alone for a contact without a name."""
+    return f"{contact.full_name} <{contact.email}>" if contact.full_name else contact.email
+
+
+def _page(event: Event, form: InviteForm, *, bad_lines=(), error: str = "", status: int = 200):
+    """Render the guest list page with the invite form as it stands."""
     flt = guestlist.GuestFilter.from_args(request.args)
     rows = guestlist.guests(event, flt)
-    return render_template(
+    page = render_template(
         "invitations/index.html",
         event=event,
         flt=flt,
@@ -71,43 +80,70 @@ def index(event_id: int):
         summary=guestlist.summary(event),
         per_department=guestlist.per_department(event),
         delivery=guestlist.delivery_states([g.id for g in rows]),
-        form=_invite_form(),
+        form=form,
+        bad_lines=bad_lines,
+        invite_error=error,
         answer_form=RecordAnswerForm(),
         confirm=ConfirmForm(),
         answer_labels=ANSWER_LABELS,
     )
+    return page, status
+
+
+@bp.get("/")
+def index(event_id: int):
+    """Show counts, the filtered guest list and the invite form."""
+    return _page(_event_or_403(event_id), _invite_form())
 
 
 @bp.post("/invite")
 def invite_guests(event_id: int):
-    """Invite picked, tagged and pasted guests."""
+    """Invite picked, tagged and pasted guests; show the form again while a line is faulty."""
     event = _event_or_403(event_id)
     form = _invite_form()
-    if form.validate_on_submit():
-        try:
-            contacts, warnings = contacts_for_invite(form, actor=current_user, now=_now())
-            result = invite(
-                event,
-                contacts,
-                actor=current_user,
-                now=_now(),
-                secret_key=current_app.config["SECRET_KEY"],
-            )
-        except (ValidationError, PermissionDenied) as error:
-            db.session.rollback()  # the redirect would commit what the failed call flushed
-            flash(_describe(error), "error")
-        else:
-            flash(
-                _(
-                    "%(invited)d invited, %(already_invited)d already invited, "
-                    "%(suppressed)d suppressed.",
-                    **result.counts(),
-                ),
-                "success",
-            )
-            for warning in warnings + result.warnings:
-                flash(warning["message"], "warning")
+    if not form.validate_on_submit():
+        return _page(
+            event,
+            form,
+            error=_("The form had expired. Please check your entries and send them again."),
+            status=422,
+        )
+    try:
+        lines = read_pasted(form.pasted.data)
+        bad = [line for line in lines if line.errors]
+        if bad and not form.skip_invalid.data:
+            return _page(event, form, bad_lines=bad, status=422)  # nobody invited yet
+        contacts, warnings = contacts_for_invite(form, lines, actor=current_user, now=_now())
+        result = invite(
+            event,
+            contacts,
+            actor=current_user,
+            now=_now(),
+            secret_key=current_app.config["SECRET_KEY"],
+        )
+    except (ValidationError, PermissionDenied) as error:
+        db.session.rollback()  # the page below reads the guest list, without the flushed half
+        return _page(event, form, error=_describe(error), status=422)
+    _report(result, warnings, skipped=len(bad))
     return redirect(url_for("invitations.index", event_id=event.id))
+
+
+def _report(result, warnings: list[dict], *, skipped: int) -> None:
+    """Flash what an invite call did, the faulty lines left out and possible duplicates."""
+    flash(
+        _(
+            "%(invited)d invited, %(already_invited)d already invited, %(suppressed)d suppressed.",
+            **result.counts(),
+        ),
+        "success",
+    )
+    if skipped:
+        message = ngettext(
+            "%(num)d faulty line was left out.", "%(num)d faulty lines were left out.", skipped
+        )
+        flash(message, "warning")
+    for warning in warnings + result.warnings:
+        flash(warning["message"], "warning")
 
 
 @bp.post("/<int:invitation_id>/answer")

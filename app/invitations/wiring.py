@@ -4,6 +4,7 @@ Contacts, mail and events import nothing of invitations; they call what is regis
 """
 
 from app.contacts import hooks
+from app.events import hooks as event_hooks
 from app.events.operations import rescheduled
 from app.invitations import contact_changes, delivery
 from app.invitations.emails import KINDS
@@ -17,4 +18,5 @@ def install() -> None:
     hooks.add(hooks.on_readdress, contact_changes.readdress_contact)
     hooks.add(hooks.on_merge, contact_changes.merge_invitations)
     hooks.add(hooks.invitation_counters, contact_changes.invitation_counts)
+    event_hooks.add(event_hooks.guest_counters, delivery.count_guests)
     rescheduled.connect(delivery.on_rescheduled)  # blinker keeps one connection per receiver
