@@ -38,7 +38,7 @@ db: install
 
 run: db
 	@echo "Stadtkalender: http://$(HOST):$(PORT)"
-	@echo "Caught mails: http://$(HOST):$(PORT)/dev/mail (mail catcher on 127.0.0.1:8025, one delivery worker)"
+	@echo "Caught mails: http://$(HOST):$(PORT)/dev/mail as admin@stadt.example (mail catcher on 127.0.0.1:8025, one delivery worker)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 	$(FLASK) mail catcher & \
 	$(FLASK) mail deliver & \
