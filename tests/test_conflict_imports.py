@@ -1,9 +1,7 @@
 """Importing blocked ranges (ICS file or address) and school holidays (ICS or CSV); their pages."""
 
 import io
-import threading
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -16,6 +14,7 @@ from app.errors import ValidationError
 from app.extensions import db
 from app.vocabularies.models import District
 from tests.factories import NOW, login
+from tests.website import Site
 
 TZ = "Europe/Berlin"
 
@@ -186,28 +185,9 @@ def test_blocked_ranges_can_not_be_hard(app):
 @pytest.fixture
 def web():
     """Serve chosen responses from a real HTTP server on 127.0.0.1; yield (routes, base URL)."""
-    routes: dict[str, tuple[int, dict, bytes]] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            status, headers, body = routes.get(self.path, (404, {}, b"not found"))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield routes, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    site = Site()
+    yield site.routes, site.url
+    site.close()
 
 
 def test_fetch_ics_downloads_from_a_web_server(web):

@@ -308,9 +308,9 @@ def test_unknown_environment_names_refuse_to_start(name):
         create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", ENV_NAME=name)
 
 
-def test_the_environment_variable_prod_stops_the_app_with_a_clear_message():
-    env = os.environ | {"STADTKALENDER_ENV": "prod", "DATABASE_URL": "sqlite://"}
-    result = subprocess.run(
+def _flask_routes(env: dict) -> subprocess.CompletedProcess:
+    """Run `flask routes` in a fresh process with the environment (start-up checks included)."""
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
         cwd=ROOT,
         env=env,
@@ -318,8 +318,20 @@ def test_the_environment_variable_prod_stops_the_app_with_a_clear_message():
         text=True,
         timeout=60,
     )
+
+
+def test_the_environment_variable_prod_stops_the_app_with_a_clear_message():
+    result = _flask_routes(os.environ | {"STADTKALENDER_ENV": "prod", "DATABASE_URL": "sqlite://"})
     assert result.returncode != 0
     assert "STADTKALENDER_ENV must be one of development, test, production" in result.stderr
+
+
+def test_an_unset_environment_name_refuses_to_start_rather_than_run_on_the_dev_key():
+    with pytest.raises(RuntimeError, match="STADTKALENDER_ENV is not set"):
+        create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", ENV_NAME="")
+    env = {k: v for k, v in os.environ.items() if k != "STADTKALENDER_ENV"}
+    result = _flask_routes(env | {"DATABASE_URL": "sqlite://"})
+    assert result.returncode != 0 and "STADTKALENDER_ENV is not set" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,7 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 from datetime import date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import update
@@ -33,6 +31,7 @@ from tests.factories import (
     make_event,
     make_user,
 )
+from tests.website import Site
 
 KEY = TestConfig.SECRET_KEY
 DAY = datetime(2027, 2, 3)  # no public or school holiday: only the guests can clash
@@ -222,42 +221,6 @@ def test_invite_warnings_name_only_events_the_inviter_may_see_in_full(app, kind)
 # --- finding 9: URL imports connect to the address they checked ----------------------------------
 
 PUBLIC_IP = "93.184.215.14"  # a global address; the test routes connections to it locally
-
-
-class Site:
-    """A real HTTP server on 127.0.0.1 that answers from `routes` and records what it got."""
-
-    def __init__(self, tls: ssl.SSLContext | None = None):
-        self.routes: dict[str, tuple[int, dict, bytes]] = {}
-        self.requests: list[tuple[str, str]] = []  # (path, Host header)
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                site.requests.append((self.path, self.headers.get("Host", "")))
-                status, headers, body = site.routes.get(self.path, (404, {}, b"not found"))
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 class Network:

@@ -22,6 +22,7 @@ from app.mail.worker import deliver
 from tests.factories import (
     NOW,
     PASSWORD,
+    login,
     make_audience,
     make_contact,
     make_event,
@@ -121,9 +122,7 @@ def test_api_refuses_line_breaks_in_venue_names(client):
 
 
 def test_event_form_shows_an_error_on_a_title_with_a_line_break(browser):
-    user = make_user()
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
+    user = login(browser)
     form = {
         "title": "Empfang\r\nim Rathaus",
         "location": "Saal\x0bB",
@@ -142,9 +141,7 @@ def test_event_form_shows_an_error_on_a_title_with_a_line_break(browser):
 
 
 def test_contact_form_shows_an_error_on_a_name_with_a_line_break(browser):
-    user = make_user()
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
+    login(browser)
     form = {"last_name": "Muster\nmann", "email": "m@example.org", "language": "de", "save": "1"}
     response = browser.post("/contacts/new", form)
     assert response.status_code in (200, 422)
@@ -303,9 +300,7 @@ def test_far_dates_in_api_bodies_are_422_on_the_field(api, changes, field):
 
 
 def test_far_dates_in_the_event_form_are_field_errors(browser):
-    user = make_user()
-    db.session.commit()
-    browser.login(user.email, PASSWORD)
+    user = login(browser)
     form = {
         "title": "Zeitreise",
         "start_date": "0001-01-01",

@@ -1,8 +1,5 @@
 """Security defaults: CSRF, login wall, roles, headers, rate limits, production settings."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -155,19 +152,3 @@ def test_security_txt_names_the_contact_and_needs_no_login(client, app):
     text = response.get_data(as_text=True)
     assert f"Contact: {app.config['SECURITY_CONTACT']}" in text
     assert "Expires: " in text and "Canonical: http://stadtkalender.test/" in text
-
-
-def test_an_unset_environment_name_refuses_to_start_rather_than_run_on_the_dev_key():
-    with pytest.raises(RuntimeError, match="STADTKALENDER_ENV is not set"):
-        create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://", ENV_NAME="")
-    env = {k: v for k, v in os.environ.items() if k != "STADTKALENDER_ENV"}
-    env["DATABASE_URL"] = "sqlite://"
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0 and "STADTKALENDER_ENV is not set" in result.stderr
