@@ -82,7 +82,15 @@ def change_note(session, invitation: Invitation, row: OutboxMessage) -> ChangeNo
             OutboxMessage.status == MailStatus.SENT,
         )
     )
-    told = changes.told_since(session, invitation.event_id, known or 0, row.sequence)
+    # Guests of one round mostly knew the same version: the recorded changes between two
+    # versions never change (they are appended), so one query serves the whole batch.
+    memo = session.info.setdefault("told_since", {})
+    span = (invitation.event_id, known or 0, row.sequence)
+    if span not in memo:
+        if len(memo) > 1000:
+            memo.clear()
+        memo[span] = changes.told_since(session, *span)
+    told = memo[span]
     message = next((c.message for c in reversed(told) if c.kind == "cancel"), "")
     before = changes.snapshot_before(told[0]) if told and known is not None else None
     return ChangeNote.between(before, invitation.event, message=message)
