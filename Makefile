@@ -38,10 +38,11 @@ db: install
 
 run: db
 	@echo "Stadtkalender: http://$(HOST):$(PORT)"
-	@echo "Caught mails: http://$(HOST):$(PORT)/dev/mail as admin@stadt.example (mail catcher on 127.0.0.1:8025, one delivery worker)"
+	@echo "Caught mails: http://$(HOST):$(PORT)/dev/mail as admin@stadt.example (mail catcher on 127.0.0.1:8025, one delivery worker, inbound replies on 127.0.0.1:2525)"
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT; \
 	$(FLASK) mail catcher & \
 	$(FLASK) mail deliver & \
+	$(FLASK) mail inbound --host 127.0.0.1 --port 2525 & \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

@@ -82,6 +82,11 @@ class Config:
     # extends it while it sends); a crashed worker's batch goes out again after this time.
     MAIL_CLAIM_TIMEOUT = int(os.environ.get("MAIL_CLAIM_TIMEOUT", "120"))
 
+    # Inbound mail (replies to rsvp+<token>@MAIL_DOMAIN): the largest message accepted (552
+    # beyond it), and the days a processed message's bytes are kept (`mail purge-inbound`).
+    INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(2 * 1024 * 1024)))
+    INBOUND_RETENTION_DAYS = int(os.environ.get("INBOUND_RETENTION_DAYS", "30"))
+
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.

@@ -135,10 +135,16 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.web import register_web
 
     register_web(app)
+    from app.dates import day_filter
+
+    app.add_template_filter(day_filter, "day")  # {{ value|day("weekday_date") }}, see app/dates.py
     app.json.sort_keys = False  # keep field order; sorting costs time on large lists
     from app.cli import register_cli
 
     register_cli(app)
+    from app.inbound import register as register_inbound
+
+    register_inbound(app)  # inbound mail: commands in the mail group, the "Eingang" pages
 
     @app.before_request
     def _remember_language() -> None:

@@ -12,6 +12,9 @@ invitations, PostgreSQL), in-process with the application's SQLAlchemy session:
     would after loading the user.
 (b) ``app.conflicts.listing.conflicts_between`` for the eight weeks from next Monday (about
     3,000 events): median of 5 runs after one warm-up (target under 1 s).
+(c) the communications team's page ``GET /conflicts/`` for the same eight weeks through the
+    Flask test client, logged in as comms (listing, density overview, first page of the list,
+    template rendering): median of 5 runs after one warm-up (target under 1 s, PASS/FAIL).
 
 The figures are printed; nothing is asserted. ``--explain`` captures the SQL of the slowest
 check and of one listing run and prints EXPLAIN ANALYZE of the slowest statements;
@@ -19,18 +22,20 @@ check and of one listing run and prints EXPLAIN ANALYZE of the slowest statement
 much of the time is spent in SQL.
 
 Run alone:
-``.venv/bin/python bench/conflict_bench.py [--rebuild] [--quick] [--explain] [--profile]``.
+``.venv/bin/python bench/conflict_bench.py [--rebuild] [--quick] [--explain] [--profile]``;
+``--view-only`` measures only (c).
 """
 
 import argparse
 import logging
+import os
 import random
 import statistics
 import sys
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 ROOT = Path(__file__).resolve().parent.parent
 for entry in (ROOT, ROOT / "bench"):
@@ -59,6 +64,7 @@ LIST_WEEKS = 8
 CHECK_TARGET_MS = 10.0
 RATIO_TARGET = 5.0
 LIST_TARGET_S = 1.0
+VIEW_TARGET_S = 1.0
 
 BARE_SQL = text(
     "SELECT id FROM events WHERE venue_id = :v "
@@ -269,6 +275,65 @@ def measure_listing(conflicts_between, viewer_id: int, first: date, last: date, 
     return timings, [_conflict(item) for item in result]
 
 
+def measure_view(info, runs: int, profile: bool = False) -> dict:
+    """Time GET /conflicts/ for the eight weeks from next Monday as comms (test client)."""
+    app = create_app(Config, SQLALCHEMY_DATABASE_URI=info.url, ENV_NAME="test")
+    with app.app_context():
+        today = utc_to_local(datetime.now(UTC), app.config["TIMEZONE"]).date()
+        first = today + timedelta(days=7 - today.weekday())  # next Monday
+        last = first + timedelta(weeks=LIST_WEEKS) - timedelta(days=1)
+        user_key = db.session.get(User, info.comms_user_id).get_id()
+        db.session.remove()
+    url = f"/conflicts/?from={first.isoformat()}&to={last.isoformat()}"
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = user_key
+        session["_fresh"] = True
+    timings, cpu, status, size, report_text = [], [], None, 0, ""
+    for n in range(runs + 1):
+        c0, t0 = process_time(), perf_counter()
+        response = client.get(url)
+        seconds, cpu_seconds = perf_counter() - t0, process_time() - c0
+        status, size = response.status_code, len(response.data)
+        if n:
+            timings.append(seconds)
+            cpu.append(cpu_seconds)
+    if profile:
+        import cProfile
+        import io
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(client.get, url)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats(
+            os.environ.get("C_SORT", "cumulative")
+        ).print_stats(30)
+        report_text = out.getvalue()
+    with app.app_context():
+        db.engine.dispose()
+    return {"timings": timings, "cpu": cpu, "status": status, "bytes": size, "url": url,
+            "profile": report_text, "load": os.getloadavg()[0]}  # fmt: skip
+
+
+def report_view(view: dict) -> None:
+    """Print the page measurement (c) with its verdict."""
+    median = statistics.median(view["timings"])
+    rows = [
+        (f"(c) GET /conflicts/, {LIST_WEEKS} weeks, median of {len(view['timings'])}",
+         f"{median:.3f} s", f"< {VIEW_TARGET_S:g} s: {_verdict(median < VIEW_TARGET_S)}"),
+    ]  # fmt: skip
+    print(table(rows))
+    print(
+        f"  (c) {view['url']}: status {view['status']}, {view['bytes']:,} bytes; runs: "
+        + ", ".join(f"{s:.3f}" for s in view["timings"])
+        + f" s; CPU of this process (median) {statistics.median(view['cpu']):.3f} s; "
+        f"load average {view['load']:.1f} on {os.cpu_count()} CPUs"
+    )
+    if view["profile"]:
+        print(f"\n  cProfile of GET /conflicts/ (one run)\n{view['profile']}")
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -463,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="60 proposals, 3 listing runs")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slow SQL")
     parser.add_argument("--profile", action="store_true", help="cProfile checks and listing")
+    parser.add_argument("--view-only", action="store_true", help="measure only the page (c)")
     args = parser.parse_args(argv)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     print(
@@ -483,8 +549,11 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(f"  conflict engine not available ({exc}); nothing measured")
         return 0
-    figures = run(info, quick=args.quick, explain=args.explain, profile=args.profile)
-    report(info, figures)
+    runs = 3 if args.quick else LIST_RUNS
+    if not args.view_only:
+        figures = run(info, quick=args.quick, explain=args.explain, profile=args.profile)
+        report(info, figures)
+    report_view(measure_view(info, runs, profile=args.profile))
     return 0
 
 

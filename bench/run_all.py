@@ -23,6 +23,7 @@ for entry in (ROOT, ROOT / "bench"):
 import calendar_bench  # noqa: E402
 import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
+import dedup_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
 
@@ -69,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     invite_bench.main()
     print("\nMail delivery (pre-built invitation-sized mails, worker vs. bare smtplib)")
     mail_bench.main(["--count", "1000", "--rounds", "3"] if args.quick else [])
+    dedup_bench.main(["--quick"] if args.quick else [])
     conflict_args = [
         flag
         for flag, wanted in (

@@ -23,8 +23,9 @@ ALLOWED = {
 }
 LOW = set(ALLOWED)
 ALLOWED["conflicts"] = LOW - {"conflicts"}
-ALLOWED["feeds"] = LOW | {"conflicts"}
-ALLOWED["api"] = LOW | {"conflicts", "feeds"}
+ALLOWED["inbound"] = LOW
+ALLOWED["feeds"] = LOW | {"conflicts", "inbound"}
+ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound"}
 
 
 def _packages() -> set[str]:

@@ -1,11 +1,13 @@
 """Calendar pages, the event detail page and the event form, through HTTP."""
 
+import re
 from datetime import date, datetime, timedelta
 
 from app.accounts.models import Role
+from app.events import operations
 from app.events.models import Event, Status
 from app.extensions import db
-from tests.factories import login, make_department, make_event, make_user, make_venue
+from tests.factories import NOW, login, make_department, make_event, make_user, make_venue
 
 TODAY = date.today()
 SOON = datetime.combine(TODAY + timedelta(days=2), datetime.min.time()).replace(hour=10)
@@ -89,7 +91,7 @@ def test_month_and_week_views_place_events_on_their_days(browser):
     )
     db.session.commit()
     month = browser.get("/month?month=2027-02").get_data(as_text=True)
-    assert month.count("Dreitägige Messe") == 3
+    assert month.count(">Dreitägige Messe</a>") == 3  # the link text; its title repeats it
     assert "Februar 2027" in month
     week = browser.get("/week?date=2027-02-11").get_data(as_text=True)
     assert week.count("Dreitägige Messe") == 3
@@ -241,3 +243,111 @@ def test_hidden_events_answer_404_not_403(browser, client):
     login(browser)
     assert browser.get(f"/events/{event.id}").status_code == 404
     assert browser.get("/events/999999").status_code == 404
+
+
+def _search_events(staff):
+    """Create events to search: by title, description, free location and venue name."""
+    hall = make_venue(name="Bürgerhaus Hörde")
+    make_event(staff, title="Straßenfest Nordmarkt", start=SOON, end=SOON + timedelta(hours=1))
+    make_event(
+        staff,
+        title="Sitzung",
+        description="Thema: Grünflächen im Quartier",
+        start=SOON,
+        end=SOON + timedelta(hours=1),
+    )
+    make_event(staff, title="Lesung", venue_id=hall.id, start=SOON, end=SOON + timedelta(hours=1))
+    make_event(
+        staff, title="Konzert", location="Westfalenpark", start=SOON, end=SOON + timedelta(hours=1)
+    )
+    db.session.commit()
+
+
+def test_search_finds_title_description_and_place_ignoring_case_and_umlauts(browser):
+    _search_events(login(browser))
+    for q, found in [
+        ("strassenfest", "Straßenfest Nordmarkt"),
+        ("GRUENFLÄCHEN", "Sitzung"),
+        ("burgerhaus horde", "Lesung"),
+        ("westfalen", "Konzert"),
+    ]:
+        page = browser.get(f"/?q={q}").get_data(as_text=True)
+        titles = {t for t in ("Straßenfest", "Sitzung", "Lesung", "Konzert") if t in page}
+        assert titles == {found.split()[0]}, q
+    week = browser.get(f"/week?date={SOON.date()}&q=lesung").get_data(as_text=True)
+    month = browser.get(f"/month?month={SOON:%Y-%m}&q=lesung").get_data(as_text=True)
+    assert "Lesung" in week and "Konzert" not in week
+    assert "Lesung" in month and "Konzert" not in month
+    assert 'value="lesung"' in month  # the search field keeps the term
+
+
+def test_search_keeps_the_other_filters_and_escapes_wildcards(browser):
+    staff = login(browser)
+    venue = make_venue(name="Rathaus")
+    make_event(
+        staff, title="Empfang A", venue_id=venue.id, start=SOON, end=SOON + timedelta(hours=1)
+    )
+    make_event(
+        staff, title="Empfang B", location="Hafen", start=SOON, end=SOON + timedelta(hours=1)
+    )
+    db.session.commit()
+    page = browser.get(f"/?q=empfang&venue={venue.id}").get_data(as_text=True)
+    assert "Empfang A" in page and "Empfang B" not in page
+    assert "Empfang" not in browser.get("/?q=%25").get_data(as_text=True).split("</form>")[-1]
+
+
+def test_search_does_not_reveal_what_a_reserved_event_is_about(browser):
+    login(browser)
+    make_event(
+        make_user(),
+        title="Geheimtreffen",
+        description="Kennwort Löwenzahn",
+        location="Ratssaal",
+        visibility="confidential",
+        status="published",
+        start=SOON,
+        end=SOON + timedelta(hours=1),
+    )
+    db.session.commit()
+    for q in ("geheimtreffen", "loewenzahn"):
+        assert "Reserviert" not in browser.get(f"/?q={q}").get_data(as_text=True), q
+    assert "Reserviert" in browser.get("/?q=ratssaal").get_data(as_text=True)
+
+
+def test_public_agenda_searches_without_draft_filter(client):
+    staff = make_user()
+    make_event(
+        staff,
+        title="Bürgerfest im Park",
+        visibility="public",
+        status="published",
+        start=SOON,
+        end=SOON + timedelta(hours=2),
+    )
+    db.session.commit()
+    page = client.get("/public?q=buergerfest").get_data(as_text=True)
+    assert "Bürgerfest im Park" in page and 'value="draft"' not in page
+    assert "Bürgerfest" not in client.get("/public?q=jazz").get_data(as_text=True)
+
+
+def test_print_view_drops_navigation_and_filters_but_keeps_the_query(browser):
+    _search_events(login(browser))
+    for url in ("/", f"/week?date={SOON.date()}", f"/month?month={SOON:%Y-%m}"):
+        screen = browser.get(url + ("&" if "?" in url else "?") + "q=lesung").get_data(as_text=True)
+        link = re.search(r'class="kern-link print-link" href="\?([^"]*)"', screen).group(1)
+        assert "print=1" in link and "q=lesung" in link, url
+        printed = browser.get(f"{url.split('?')[0]}?{link.replace('&amp;', '&')}")
+        page = printed.get_data(as_text=True)
+        assert printed.status_code == 200 and "Lesung" in page and "Konzert" not in page
+        assert 'class="filter-bar"' not in page and 'class="site-header"' not in page
+        assert "print-link" not in page and 'class="calendar-print"' in page
+
+
+def test_month_titles_are_whole_with_a_title_attribute(browser):
+    staff = login(browser)
+    title = "Informationsveranstaltung zur Kommunalen Wärmeplanung"
+    event = make_event(staff, title=title, start=SOON, end=SOON + timedelta(hours=1))
+    operations.set_status(event, Status.CANCELLED, actor=staff, now=NOW)
+    db.session.commit()
+    page = browser.get(f"/month?month={SOON:%Y-%m}").get_data(as_text=True)
+    assert f'title="{title} (Abgesagt)">{title}</a>' in page

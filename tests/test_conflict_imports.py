@@ -155,7 +155,7 @@ def test_recurring_event_imports_its_first_occurrence_with_a_warning(app):
     result = run_import(ics(MARATHON + "\nRRULE:FREQ=YEARLY;COUNT=3"))
     db.session.commit()
     assert result.created == 1 and len(ranges()) == 1
-    assert "nur der erste Termin" in result.warnings[0]
+    assert "nur das erste Vorkommen" in result.warnings[0]
 
 
 def test_a_broken_event_is_reported_and_the_others_imported(app):
@@ -164,8 +164,8 @@ def test_a_broken_event_is_reported_and_the_others_imported(app):
     result = run_import(ics(broken, STADTFEST, backwards))
     db.session.commit()
     assert (result.created, result.skipped) == (1, 2)
-    assert "Termin 1 (Kaputt), DTSTART" in result.errors[0]
-    assert "Termin 3 (Rückwärts), DTEND: das Ende liegt nicht nach" in result.errors[1]
+    assert "Eintrag 1 (Kaputt), DTSTART" in result.errors[0]
+    assert "Eintrag 3 (Rückwärts), DTEND: das Ende liegt nicht nach" in result.errors[1]
 
 
 @pytest.mark.parametrize("data", [b"", b"hello world", b"BEGIN:VCARD\r\nEND:VCARD\r\n", b"\xff"])
@@ -370,7 +370,7 @@ def test_comms_create_edit_and_delete_a_blocked_range_with_confirmation(browser)
     db.session.commit()
     form = {
         "title": "Kommunalwahl",
-        "note": "Keine Termine",
+        "note": "Keine Veranstaltungen",
         "start_date": "2026-09-13",
         "start_time": "08:00",
         "end_time": "18:00",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
-from app.contacts import operations
+from app.contacts import merges, operations
 from app.contacts.models import Contact, ContactMerge, NotDuplicate
 from app.contacts.operations import ContactInput, save_contact
 from app.errors import ValidationError
@@ -133,7 +133,7 @@ def test_merge_keeps_the_older_contact_and_one_invitation_per_event(app):
     moved = invite(newer, second.id, d3)
     # Other departments have open invitations of both: only comms (or an admin) may merge.
     comms = make_user(role=Role.COMMS)
-    survivor = operations.merge(newer, older, actor=comms, now=NOW, reason="Same person")
+    survivor = merges.merge(newer, older, actor=comms, now=NOW, reason="Same person")
     db.session.commit()
     assert survivor is older and newer.merged_into is older
     assert operations.resolve(newer) is older
@@ -155,10 +155,10 @@ def test_merge_keeps_an_opt_out_and_refuses_merged_contacts(app):
     newer = make_contact(
         "Hans Müller", "hm@example.org", do_not_invite=True, now=NOW + timedelta(hours=1)
     ).contact
-    operations.merge(older, newer, actor=None, now=NOW)
+    merges.merge(older, newer, actor=None, now=NOW)
     assert older.do_not_invite
     with pytest.raises(ValidationError):
-        operations.merge(older, newer, actor=None, now=NOW)
+        merges.merge(older, newer, actor=None, now=NOW)
 
 
 def test_entering_a_merged_address_again_reuses_the_survivor(app):
@@ -166,7 +166,7 @@ def test_entering_a_merged_address_again_reuses_the_survivor(app):
     newer = make_contact(
         "Hans Müller", "hm@example.org", organisation="Rat", now=NOW + timedelta(hours=1)
     ).contact
-    operations.merge(older, newer, actor=None, now=NOW)
+    merges.merge(older, newer, actor=None, now=NOW)
     again = make_contact("Hans Müller", "HM@example.org")
     assert again.reused and again.contact is older
 
@@ -215,5 +215,5 @@ def test_not_a_duplicate_is_remembered(app):
 def test_merged_contacts_leave_the_review_list(app):
     a = make_contact("Hans Müller", "hans@example.de", organisation="Stadtwerke").contact
     b = make_contact("Hans Müller", "hm@example.org", organisation="Stadtwerke").contact
-    operations.merge(a, b, actor=None, now=NOW)
+    merges.merge(a, b, actor=None, now=NOW)
     assert operations.duplicate_candidates(db.session) == []

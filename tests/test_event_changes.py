@@ -218,7 +218,7 @@ def test_publishing_from_the_form_says_published(app, browser):
     db.session.commit()
     response = browser.post(f"/events/{event.id}/edit", _form(event, publish="1"))
     page = browser.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Der Termin wurde veröffentlicht." in page
+    assert "Die Veranstaltung wurde veröffentlicht." in page
 
 
 def test_cancel_page_counts_guests_and_the_message_reaches_the_cancel_mail(app, browser, smtp):
@@ -277,5 +277,5 @@ def test_guest_page_of_a_cancelled_event_offers_no_calendar_entry_or_deadline(ap
     set_status(event, Status.CANCELLED, actor=owner, now=NOW)
     db.session.commit()
     page = client.get(f"/rsvp/{token}").get_data(as_text=True)
-    assert "Dieser Termin wurde abgesagt." in page
+    assert "Diese Veranstaltung wurde abgesagt." in page
     assert "Zum eigenen Kalender hinzufügen" not in page and "Rückmeldung bis" not in page

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import create_app
 from app.accounts.models import Role
-from app.contacts import operations
+from app.contacts import merges, operations
 from app.contacts.models import Contact, Tag
 from app.contacts.operations import ContactInput, ContactLocked, save_contact
 from app.errors import ValidationError
@@ -147,7 +147,7 @@ def test_staff_may_not_flag_or_merge_a_contact_another_department_invited(app, b
     db.session.rollback()
     for first, second in ((guest, twin), (twin, guest)):  # either side of a merge
         with pytest.raises(ContactLocked):
-            operations.merge(first, second, actor=other, now=_now())
+            merges.merge(first, second, actor=other, now=_now())
         db.session.rollback()
     browser.login(other.email, PASSWORD)
     url = f"/contacts/duplicates/{guest.id}/{twin.id}/merge"
@@ -391,7 +391,7 @@ def test_two_departments_inviting_the_same_new_addresses_at_once_invite_each_onc
 def test_merged_records_keep_their_keys_outside_the_unique_index(app):
     older = make_contact(email="x@example.org", name_key="a")
     newer = make_contact(email="y@example.org", name_key="a")
-    operations.merge(older, newer, actor=None, now=_now())
+    merges.merge(older, newer, actor=None, now=_now())
     # Only live contacts are unique; a merged record may carry the survivor's keys.
     db.session.execute(
         update(Contact).where(Contact.id == newer.id).values(email_key="x@example.org")
@@ -540,11 +540,11 @@ def test_staff_may_not_merge_contacts_with_different_addresses(app):
     )
     db.session.commit()
     with pytest.raises(ContactLocked) as refused:
-        operations.merge(victim, decoy, actor=staff, now=_now())
+        merges.merge(victim, decoy, actor=staff, now=_now())
     assert refused.value.field == "contact"
     db.session.rollback()
     assert db.session.get(Contact, victim.id).merged_into_id is None
     # The same mailbox (a name variant) staff may merge; different ones the comms team may.
     victim, twin, decoy = (db.session.get(Contact, c.id) for c in (victim, twin, decoy))
-    assert operations.merge(victim, twin, actor=staff, now=_now()).id in (victim.id, twin.id)
-    assert operations.merge(victim, decoy, actor=comms, now=_now()).id == decoy.id
+    assert merges.merge(victim, twin, actor=staff, now=_now()).id in (victim.id, twin.id)
+    assert merges.merge(victim, decoy, actor=comms, now=_now()).id == decoy.id

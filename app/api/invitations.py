@@ -12,10 +12,11 @@ from app.events import policy
 from app.events.models import Event
 from app.extensions import db
 from app.input_guard import MAX_ID
-from app.invitations import guestlist
+from app.invitations import duplicates, guestlist
 from app.invitations.guest_input import contacts_by_ids, contacts_for_guests
 from app.invitations.models import Invitation
 from app.invitations.operations import invite
+from app.invitations.withdrawal import withdraw
 
 
 class Guest(_Strict):
@@ -55,6 +56,7 @@ def _item(invitation: Invitation) -> dict:
         "email": invitation.contact.email,
         "name": invitation.contact.full_name,
         "status": invitation.status.value,
+        "withdrawn": invitation.revoked,
         "plus_ones": invitation.plus_ones,
         "departments": [link.department.code for link in invitation.departments],
         "responded_at": invitation.responded_at.isoformat() if invitation.responded_at else None,
@@ -71,6 +73,9 @@ def invite_guests(event_id: int):
     created, warnings = contacts_for_guests(
         [guest.model_dump() for guest in body.guests], actor=g.api_user, now=now
     )
+    # Reported, not refused: a client decides itself (the invite form asks the user instead).
+    new = [duplicates.of_contact(contact) for contact in contacts + created]
+    warnings += [d.as_warning() for d in duplicates.find(new, duplicates.invited(event))]
     result = invite(
         event,
         contacts + created,
@@ -102,3 +107,14 @@ def list_invitations(event_id: int):
             "summary": {k: counts[k] for k in keys} | {"companions": counts["companions"]},
         }
     )
+
+
+@bp.post("/invitations/<int:invitation_id>/withdraw")
+def withdraw_invitation(invitation_id: int):
+    """Withdraw one guest's invitation; the guest alone gets a cancellation by mail."""
+    invitation = db.session.get(Invitation, invitation_id) if invitation_id <= MAX_ID else None
+    if invitation is None:
+        abort(404, description="No such invitation.")
+    _event_for_guests(invitation.event_id)
+    mailed = withdraw(invitation, actor=g.api_user, now=datetime.now(UTC))
+    return jsonify(_item(invitation) | {"cancellation_mailed": mailed})

@@ -380,8 +380,45 @@ def contacts_part() -> Part:
     return Part(schemas, paths)
 
 
+def invitations_part() -> Part:
+    """Describe withdrawing one guest's invitation."""
+    invitation = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "contact_id": {"type": "integer"},
+            "email": _TEXT,
+            "status": _TEXT,
+            "withdrawn": {"type": "boolean"},
+            "cancellation_mailed": {"type": "boolean"},
+        },
+    }
+    invitation_id = [
+        {"name": "invitation_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
+    paths = {
+        "/invitations/{invitation_id}/withdraw": {
+            "post": {
+                "summary": "Withdraw one guest's invitation: a CANCEL to that guest only; "
+                "inviting the person again reuses the invitation (422 if already withdrawn "
+                "or the event is cancelled)",
+                "parameters": invitation_id,
+                "responses": _responses("InvitationWithdrawn"),
+            }
+        }
+    }
+    return Part({"InvitationWithdrawn": invitation}, paths)
+
+
 # One builder per resource; a new resource adds its builder here.
-PARTS = (departments_part, venues_part, events_part, conflicts_part, contacts_part)
+PARTS = (
+    departments_part,
+    venues_part,
+    events_part,
+    conflicts_part,
+    contacts_part,
+    invitations_part,
+)
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "
     "Bodies: values must have the documented JSON type (booleans are true or false, "

@@ -3,7 +3,6 @@
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,6 +25,7 @@ from app.accounts.access import comms_required
 from app.accounts.forms import ConfirmForm
 from app.conflicts import imports
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
+from app.dates import format_day
 from app.errors import ValidationError
 from app.events.walltime import AmbiguousWallTime, local_to_utc, range_bounds, utc_to_local
 from app.extensions import db
@@ -179,14 +179,13 @@ def _now() -> datetime:
 def describe(row: BlockedRange) -> str:
     """Describe when a range is, in the city's time: days when all-day, else dates and times."""
     if row.all_day:
-        first, last = format_date(row.starts_at), format_date(row.ends_at - timedelta(seconds=1))
+        first = format_day(row.starts_at, "short_date")
+        last = format_day(row.ends_at - timedelta(seconds=1), "short_date")
         return first if first == last else f"{first} – {last}"
     start, end = row.starts_at, row.ends_at
     same_day = utc_to_local(start, _tz()).date() == utc_to_local(end, _tz()).date()
-    until = (
-        format_time(end, "HH:mm") if same_day else f"{format_date(end)} {format_time(end, 'HH:mm')}"
-    )
-    return f"{format_date(start)} {format_time(start, 'HH:mm')} – {until}"
+    until = format_day(end, "time" if same_day else "short_date_time")
+    return f"{format_day(start, 'short_date_time')} – {until}"
 
 
 @bp.get("/blocked")
@@ -351,7 +350,7 @@ def holiday_delete(holiday_id: int):
     return _confirm_delete(
         row,
         title=f"{row.name} ({row.region})",
-        detail=f"{format_date(row.first_day)} – {format_date(row.last_day)}",
+        detail=" – ".join(format_day(d, "short_date") for d in (row.first_day, row.last_day)),
         message=_("The school holiday was deleted."),
         back=url_for("conflict_admin.holidays"),
     )

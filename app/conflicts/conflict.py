@@ -11,13 +11,51 @@ KINDS = ("venue", "person", "audience", "holiday", "blocked", "capacity")
 SEVERITY_RANK = {Severity.HARD: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+class LazyText:
+    """A message composed when first read: a window has hundreds of conflicts, a page shows 25.
+
+    Reads like a string (``str``, ``in``, ``==``, ``+``); it has no ``__html__``, so templates
+    escape it like any text.
+    """
+
+    __slots__ = ("_build", "_text")
+
+    def __init__(self, build):
+        self._build = build
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = str(self._build())
+            self._build = None
+        return self._text
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __contains__(self, item: str) -> bool:
+        return item in str(self)
+
+    def __eq__(self, other) -> bool:
+        return str(self) == (str(other) if isinstance(other, LazyText) else other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+
 @dataclass
 class Conflict:
     """One clash: what kind, how bad, why, which events, and a stable key for reviews."""
 
     kind: str
     severity: Severity
-    message: str
+    message: str | LazyText
     event_ids: list[int]
     key: str
     day: date
@@ -34,7 +72,7 @@ class Conflict:
         return {
             "kind": self.kind,
             "severity": self.severity.value,
-            "message": self.message,
+            "message": str(self.message),
             "event_ids": self.event_ids,
             "details": self.details,
         }

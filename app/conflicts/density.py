@@ -6,11 +6,13 @@ Only counts leave this module, never titles, so confidential events are counted 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import force_locale, format_date, get_locale, ngettext
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import Date, and_, func, literal, or_, select, union_all
 
+from app.conflicts.describe import short_day
+from app.dates import format_day
 from app.events.models import Event, Status, event_audiences
 from app.events.policy import hosted_by
 from app.extensions import db
@@ -45,6 +47,14 @@ class Density:
     def total(self, day: date) -> int:
         """Return the number of events on the day, each event once, any audience or none."""
         return self.totals.get(day, 0)
+
+    def rows(self) -> list[tuple[date, str, list[int], int]]:
+        """Return (day, label, counts per audience, total) per day for the table, the label
+        as "Mi. 3. Feb. 2027" (fast: a year of days is formatted per page view)."""
+        return [
+            (day, short_day(day), [self.count(day, a.id) for a in self.audiences], self.total(day))
+            for day in self.days
+        ]
 
     @property
     def busiest(self) -> tuple[date, int] | None:
@@ -150,10 +160,11 @@ def _text(x: float, y: float, content: str, **attrs) -> str:
 def _description(d: Density) -> str:
     """Return the overall description of the picture for assistive technology."""
     parts = [
-        _(
-            "%(audiences)d audiences over %(days)d days.",
-            audiences=len(d.audiences),
-            days=len(d.days),
+        " ".join(
+            (
+                ngettext("%(num)d audience", "%(num)d audiences", len(d.audiences)),
+                ngettext("over %(num)d day.", "over %(num)d days.", len(d.days)),
+            )
         )
     ]
     busiest = d.busiest
@@ -165,7 +176,7 @@ def _description(d: Density) -> str:
                 "Busiest day: %(date)s with %(num)d event.",
                 "Busiest day: %(date)s with %(num)d events.",
                 busiest[1],
-                date=format_date(busiest[0], "full"),
+                date=format_day(busiest[0], "weekday_date"),
             )
         )
     return " ".join(parts)
@@ -192,8 +203,8 @@ def _heatmap(d: Density, locale: str) -> str:
     height = grid_bottom + 40
     title = _(
         "Events per day and audience, %(first)s to %(last)s",
-        first=format_date(d.days[0], "medium"),
-        last=format_date(d.days[-1], "medium"),
+        first=format_day(d.days[0], "short_date"),
+        last=format_day(d.days[-1], "short_date"),
     )
     return (
         "\n".join(
@@ -224,7 +235,7 @@ def _day_header(days: list[date], left: int) -> list[str]:
         x = left + col * PITCH
         # The first column names its month too, unless a new month starts right after it.
         if day.day == 1 or (col == 0 and not any(n.day == 1 for n in days[1:4])):
-            out.append(_text(x, 12, format_date(day, "MMM y")))
+            out.append(_text(x, 12, format_day(day, "short_month_year")))
         weekend = day.weekday() >= 5
         if weekend:
             out.append(
@@ -251,7 +262,7 @@ def _rows(d: Density, labels: list[str], left: int) -> list[str]:
                 "%(date)s · %(audience)s: %(num)d event",
                 "%(date)s · %(audience)s: %(num)d events",
                 n,
-                date=format_date(day, "full"),
+                date=format_day(day, "weekday_date"),
                 audience=label,
             )
             colour = fill_for(n, d.max_count)

@@ -7,16 +7,16 @@ here, for one proposal ("this event ...") and for a window ("both ...").
 
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from types import SimpleNamespace
 
 from babel import Locale
 from flask import current_app
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
-from app.conflicts.conflict import Conflict, pair_key
+from app.conflicts.conflict import Conflict, LazyText, pair_key
 from app.conflicts.facts import EventFacts
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
+from app.dates import format_day
 from app.events import policy
 from app.events.models import Status
 from app.events.proposal import VenueInfo
@@ -69,6 +69,7 @@ class Describer:
         self.viewer = viewer
         self.events = events
         self._masked: dict[int, bool] = {}
+        self._details: dict[int, dict] = {}
 
     def masked(self, event: EventFacts) -> bool:
         """Return True when the viewer may not see the event's details."""
@@ -87,7 +88,14 @@ class Describer:
         return {"name": event.department_name, "email": event.department_email}
 
     def details(self, event: EventFacts) -> dict:
-        """Return what the API shows about another event."""
+        """Return what the API shows about another event (built once per event: a window
+        names the same events in many conflicts; treat the result as read-only)."""
+        found = self._details.get(event.id)
+        if found is None:
+            found = self._details[event.id] = self._build_details(event)
+        return found
+
+    def _build_details(self, event: EventFacts) -> dict:
         if self.masked(event):
             return {"id": event.id, "title": _("Reserved"), "masked": True}
         return {
@@ -158,16 +166,87 @@ def venue_message(venue: VenueInfo, other: EventFacts, describe: Describer) -> s
     }
 
 
+def _minutes(start: datetime, end: datetime) -> int:
+    return round((end - start).total_seconds() / 60)
+
+
+def _setup(minutes: int, title: str | None) -> str:
+    if title is None:
+        return ngettext(
+            "%(num)d minute of setup for your event",
+            "%(num)d minutes of setup for your event",
+            minutes,
+        )
+    return ngettext(
+        "%(num)d minute of setup for %(title)s",
+        "%(num)d minutes of setup for %(title)s",
+        minutes,
+        title=quoted(title),
+    )
+
+
+def _teardown(minutes: int, title: str | None) -> str:
+    if title is None:
+        return ngettext(
+            "%(num)d minute of teardown after your event",
+            "%(num)d minutes of teardown after your event",
+            minutes,
+        )
+    return ngettext(
+        "%(num)d minute of teardown after %(title)s",
+        "%(num)d minutes of teardown after %(title)s",
+        minutes,
+        title=quoted(title),
+    )
+
+
+def venue_cause(
+    mine: EventFacts, other: EventFacts, mine_title: str | None = None, *, other_title: str
+) -> str:
+    """Return why two events clash at one venue: the same time, or only the buffers around
+    them ("... only with 45 minutes of setup for your event"); ``mine_title`` None means the
+    event being checked ("your event")."""
+    if mine.starts_at < other.ends_at and other.starts_at < mine.ends_at:
+        return _("Same venue at the same time.")
+    if other.ends_at <= mine.starts_at:  # the other one comes first
+        buffers = [
+            (_minutes(mine.occupied_from, mine.starts_at), _setup, mine_title),
+            (_minutes(other.ends_at, other.occupied_until), _teardown, other_title),
+        ]
+    else:
+        buffers = [
+            (_minutes(mine.ends_at, mine.occupied_until), _teardown, mine_title),
+            (_minutes(other.occupied_from, other.starts_at), _setup, other_title),
+        ]
+    pieces = [text(n, title) for n, text, title in buffers if n > 0]
+    if not pieces:
+        return _("Same venue at the same time.")
+    joined = (
+        _("%(first)s and %(second)s", first=pieces[0], second=pieces[1])
+        if len(pieces) == 2
+        else pieces[0]
+    )
+    return _("Same venue: the times overlap only with %(buffers)s.", buffers=joined)
+
+
 def _exclusive_note() -> str:
     return _("The venue is exclusive: only one event at a time.")
 
 
 def venue_conflict(
-    own_id: int | None, first_day: date, venue: VenueInfo, other: EventFacts, describe: Describer
+    own_id: int | None,
+    first_day: date,
+    venue: VenueInfo,
+    other: EventFacts,
+    describe: Describer,
+    mine=None,
 ) -> Conflict:
-    """Describe the checked event's venue being taken by another event."""
+    """Describe the checked event's venue being taken by another event (``mine``: the checked
+    event's times and occupied range, to name the cause)."""
     severity = venue_severity(venue, other)
     message = venue_message(venue, other, describe)
+    if mine is not None:
+        message = venue_cause(mine, other, other_title=describe.title(other)) + " " + message
     if severity == Severity.HARD:
         message += " " + _exclusive_note()
     return Conflict(
@@ -185,10 +264,7 @@ def venue_conflict(
     )
 
 
-def venue_pair_conflict(a: EventFacts, b: EventFacts, describe: Describer) -> Conflict:
-    """Describe two events holding one venue at once (hard when exclusive and both published)."""
-    both_published = a.status == Status.PUBLISHED and b.status == Status.PUBLISHED
-    severity = Severity.HARD if a.venue_exclusive and both_published else Severity.WARNING
+def _venue_pair_message(a: EventFacts, b: EventFacts, describe: Describer) -> str:
     message = _(
         "%(venue)s is double-booked (setup and teardown included): %(first)s, %(first_when)s, "
         "and %(second)s, %(second_when)s.",
@@ -198,12 +274,21 @@ def venue_pair_conflict(a: EventFacts, b: EventFacts, describe: Describer) -> Co
         second=describe.holder(b),
         second_when=when(b.occupied_from, b.occupied_until),
     )
+    cause = venue_cause(a, b, describe.title(a), other_title=describe.title(b))
+    message = cause + " " + message
     if a.venue_exclusive:
         message += " " + _exclusive_note()
+    return message
+
+
+def venue_pair_conflict(a: EventFacts, b: EventFacts, describe: Describer) -> Conflict:
+    """Describe two events holding one venue at once (hard when exclusive and both published)."""
+    both_published = a.status == Status.PUBLISHED and b.status == Status.PUBLISHED
+    severity = Severity.HARD if a.venue_exclusive and both_published else Severity.WARNING
     return Conflict(
         kind="venue",
         severity=severity,
-        message=message,
+        message=LazyText(lambda: _venue_pair_message(a, b, describe)),
         event_ids=[a.id, b.id],
         key=pair_key("venue", a.id, b.id),
         day=max(a.first_day, b.first_day),
@@ -240,19 +325,23 @@ def person_conflict(
     key = pair_key("person", this_id, other.id)
     title = describe.title(other)
     if overlap == "time":
-        message = _(
-            "%(n)d guest(s) of this event are also invited to “%(title)s” at the same time "
-            "(%(accepted)d accepted there).",
-            n=n,
-            title=title,
+        message = ngettext(
+            "Same guest: %(num)d guest of this event is also invited to %(title)s at the same "
+            "time (%(accepted)d accepted there).",
+            "Same guests: %(num)d guests of this event are also invited to %(title)s at the "
+            "same time (%(accepted)d accepted there).",
+            n,
+            title=quoted(title),
             accepted=accepted,
         )
     else:
-        message = _(
-            "%(n)d guest(s) of this event are also invited to “%(title)s” on the same evening "
-            "(%(accepted)d accepted there).",
-            n=n,
-            title=title,
+        message = ngettext(
+            "Same guest: %(num)d guest of this event is also invited to %(title)s on the same "
+            "evening (%(accepted)d accepted there).",
+            "Same guests: %(num)d guests of this event are also invited to %(title)s on the "
+            "same evening (%(accepted)d accepted there).",
+            n,
+            title=quoted(title),
             accepted=accepted,
         )
     if vip_names:
@@ -276,18 +365,23 @@ def person_pair_conflict(a, b, guests, vips, overlap, day, describe: Describer) 
     basis = f"{overlap}|{sorted(guests)}|{accepted_both}|{len(vips)}"
     events = [describe.details(a), describe.details(b)]
     if overlap == "time":
-        message = _(
-            "%(n)d guest(s) are invited to both “%(first)s” and “%(second)s”, which overlap.",
-            n=n,
-            first=describe.title(a),
-            second=describe.title(b),
+        message = ngettext(
+            "Same guest: %(num)d guest is invited to both %(first)s and %(second)s, which overlap.",
+            "Same guests: %(num)d guests are invited to both %(first)s and %(second)s, which "
+            "overlap.",
+            n,
+            first=quoted(describe.title(a)),
+            second=quoted(describe.title(b)),
         )
     else:
-        message = _(
-            "%(n)d guest(s) are invited to both “%(first)s” and “%(second)s” on the same evening.",
-            n=n,
-            first=describe.title(a),
-            second=describe.title(b),
+        message = ngettext(
+            "Same guest: %(num)d guest is invited to both %(first)s and %(second)s on the same "
+            "evening.",
+            "Same guests: %(num)d guests are invited to both %(first)s and %(second)s on the "
+            "same evening.",
+            n,
+            first=quoted(describe.title(a)),
+            second=quoted(describe.title(b)),
         )
     if accepted_both:
         message += " " + _("%(n)d accepted both.", n=accepted_both)
@@ -324,10 +418,11 @@ def audience_conflict(audience, day, others, describe, own_ids, severity) -> Con
     return Conflict(
         kind="audience",
         severity=severity,
-        message=_(
-            "%(n)d other published event(s) for the audience “%(audience)s” on %(day)s: "
+        message=ngettext(
+            "%(num)d other published event for the audience “%(audience)s” on %(day)s: %(titles)s.",
+            "%(num)d other published events for the audience “%(audience)s” on %(day)s: "
             "%(titles)s.",
-            n=len(others),
+            len(others),
             audience=audience.name,
             day=short_day(day),
             titles=titles,
@@ -345,14 +440,23 @@ def audience_conflict(audience, day, others, describe, own_ids, severity) -> Con
 
 def audience_day_conflict(code: str, name: str, day, events, describe, severity) -> Conflict:
     """Describe the published events of one audience on one day (the list shows them below)."""
-    audience = SimpleNamespace(code=code, name=name)
-    conflict = audience_conflict(audience, day, events, describe, [], severity)
-    conflict.message = _(
-        "%(n)d published events for the audience “%(audience)s” on one day.",
-        n=len(events),
-        audience=name,
+    return Conflict(
+        kind="audience",
+        severity=severity,
+        message=_(
+            "%(n)d published events for the audience “%(audience)s” on one day.",
+            n=len(events),
+            audience=name,
+        ),
+        event_ids=[e.id for e in events],
+        key=f"audience:{code}:{day.isoformat()}",
+        day=day,
+        details={
+            "audience": code,
+            "date": day.isoformat(),
+            "others": [describe.details(e) for e in events],
+        },
     )
-    return conflict
 
 
 # --- holiday, blocked, capacity --------------------------------------------------------------
@@ -383,8 +487,8 @@ def school_holiday_conflict(holiday: SchoolHoliday, day: date, event_ids: list[i
         message=_(
             "School holidays in North Rhine-Westphalia: %(name)s (%(first)s – %(last)s).",
             name=holiday.name,
-            first=format_date(holiday.first_day, "d. MMM y"),
-            last=format_date(holiday.last_day, "d. MMM y"),
+            first=format_day(holiday.first_day, "short_date"),
+            last=format_day(holiday.last_day, "short_date"),
         ),
         event_ids=event_ids,
         key=f"school:{holiday.id}",
@@ -446,9 +550,10 @@ def capacity_conflicts(
             Conflict(
                 kind="capacity",
                 severity=Severity.WARNING,
-                message=_(
-                    "The event plans for %(n)d people, but %(venue)s holds %(max)d.",
-                    n=capacity,
+                message=ngettext(
+                    "The event plans for %(num)d person, but %(venue)s holds %(max)d.",
+                    "The event plans for %(num)d people, but %(venue)s holds %(max)d.",
+                    capacity,
                     venue=venue_name,
                     max=venue_capacity,
                 ),
@@ -465,10 +570,12 @@ def capacity_conflicts(
             Conflict(
                 kind="capacity",
                 severity=Severity.WARNING,
-                message=_(
-                    "%(n)d people have accepted (plus-ones included), more than the capacity "
+                message=ngettext(
+                    "%(num)d person has accepted (plus-ones included), more than the capacity "
                     "of %(max)d.",
-                    n=guests,
+                    "%(num)d people have accepted (plus-ones included), more than the capacity "
+                    "of %(max)d.",
+                    guests,
                     max=limit,
                 ),
                 event_ids=own,

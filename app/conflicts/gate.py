@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from app.conflicts.engine import Conflict, Proposal, check
@@ -53,10 +54,12 @@ def clear_for_publishing(proposal: Proposal, reason: str, actor) -> list[Conflic
     if warnings and not reason:
         raise ValidationError.single(
             "conflict_reason",
-            _(
-                "This event has %(n)d warning(s). Please give a reason for publishing it "
+            ngettext(
+                "This event has %(num)d warning. Please give a reason for publishing it "
                 "anyway; the communications team will see it.",
-                n=len(warnings),
+                "This event has %(num)d warnings. Please give a reason for publishing it "
+                "anyway; the communications team will see it.",
+                len(warnings),
             ),
         )
     return warnings

@@ -158,12 +158,17 @@ class ListFilter:
         self.last = parse_day(args.get("to")) or self.first + timedelta(
             weeks=DEFAULT_WEEKS
         ) - timedelta(days=1)
+        # What was typed, so that a refused period is shown as entered, not silently swapped.
+        self.entered = {
+            "from": args.get("from") or self.first.isoformat(),
+            "to": args.get("to") or self.last.isoformat(),
+        }
         if args.get("from") and parse_day(args.get("from")) is None:
             self.errors["from"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
         if args.get("to") and parse_day(args.get("to")) is None:
             self.errors["to"] = _("Enter a date as YYYY-MM-DD between 1900 and 2199.")
         if self.last < self.first:
-            self.errors["to"] = _("The end must not be before the start.")
+            self.errors["to"] = _("The end date is before the start.")
             self.last = self.first
         if (self.last - self.first).days >= MAX_DAYS:
             self.errors["to"] = _("At most %(n)d days at once.", n=MAX_DAYS)
@@ -173,6 +178,8 @@ class ListFilter:
         self.department = args.get("department") or ""
         state = args.get("state") or "unresolved"
         self.state = state if state in self.STATES else "unresolved"
+        page = args.get("page") or ""
+        self.page = min(int(page), 100_000) if page.isdigit() and int(page) > 0 else 1
 
     def keeps(self, item: Listed) -> bool:
         """Return True if the item's review state passes the state filter."""

@@ -1,11 +1,14 @@
 """The communications team's conflict view and the live check of the event form."""
 
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from itertools import groupby
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -19,12 +22,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from app.accounts.access import comms_required
 from app.conflicts import density as density_mod
-from app.conflicts import listing, live
+from app.conflicts import export, listing, live
 from app.conflicts.conflict import KINDS
 from app.conflicts.models import PublishOverride, ReviewStatus
 from app.departments.models import Department
@@ -34,6 +38,8 @@ from app.extensions import db
 from app.input_guard import CleanText, parse_day
 
 bp = Blueprint("conflicts", __name__, url_prefix="/conflicts")
+PER_PAGE = 25
+PER_ROW = 10  # events linked per conflict; the rest are counted
 
 
 class ReviewForm(FlaskForm):
@@ -52,8 +58,9 @@ def _department_id(code: str) -> int | None:
     return db.session.scalar(select(Department.id).filter_by(code=code)) or -1
 
 
-def list_conflicts(viewer, flt: listing.ListFilter) -> list[listing.Listed]:
-    """Return the listed conflicts for a filter (shared by the page and the API)."""
+def list_conflicts(viewer, flt: listing.ListFilter, shown: str = "") -> list[listing.Listed]:
+    """Return the listed conflicts for a filter (shared by the page and the API); ``shown``
+    keeps the conflict just reviewed in the list, so that the page does not shift under it."""
     items = listing.conflicts_between(
         viewer,
         flt.first,
@@ -62,41 +69,82 @@ def list_conflicts(viewer, flt: listing.ListFilter) -> list[listing.Listed]:
         severities=flt.severities or None,
         department_id=_department_id(flt.department),
     )
-    return [item for item in items if flt.keeps(item)]
+    return [item for item in items if flt.keeps(item) or item.conflict.key == shown]
+
+
+def anchor(key: str) -> str:
+    """Return the HTML id of a conflict's row in the list ("conflict-venue-3-7")."""
+    return "conflict-" + re.sub(r"[^A-Za-z0-9_-]", "-", key)
+
+
+def _overrides(items: list[listing.Listed]) -> dict[int, list[PublishOverride]]:
+    """Return the publishing overrides of the events involved, newest first."""
+    event_ids = sorted({e.id for item in items for e in item.events[:PER_ROW]})
+    found: dict[int, list[PublishOverride]] = {}
+    for start in range(0, len(event_ids), 500):
+        for record in db.session.scalars(
+            select(PublishOverride)
+            .options(joinedload(PublishOverride.created_by))
+            .where(PublishOverride.event_id.in_(event_ids[start : start + 500]))
+            .order_by(PublishOverride.created_at.desc())
+        ):
+            found.setdefault(record.event_id, []).append(record)
+    return found
 
 
 @bp.get("/")
 @comms_required
 def index():
-    """Show every conflict in a date range, grouped by day, with the density overview."""
+    """Show one page of the conflicts in a date range, with the density overview first."""
     flt = listing.ListFilter(request.args)
-    items = list_conflicts(current_user, flt)
-    days = [(day, list(group)) for day, group in groupby(items, key=lambda i: i.conflict.day)]
-    event_ids = {i for item in items for i in item.conflict.event_ids}
-    overrides: dict[int, list[PublishOverride]] = {}
-    for start in range(0, len(event_ids), 500):
-        chunk = sorted(event_ids)[start : start + 500]
-        for record in db.session.scalars(
-            select(PublishOverride)
-            .where(PublishOverride.event_id.in_(chunk))
-            .order_by(PublishOverride.created_at.desc())
-        ):
-            overrides.setdefault(record.event_id, []).append(record)
-    dept_id = _department_id(flt.department)
-    grid = density_mod.density(flt.first, flt.last, department_id=dept_id)
+    shown = request.args.get("shown", "")[:200]
+    items = [] if flt.errors else list_conflicts(current_user, flt, shown)
+    pages = max(1, -(-len(items) // PER_PAGE))
+    page = min(flt.page, pages)
+    on_page = items[(page - 1) * PER_PAGE : page * PER_PAGE]
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    args.pop("shown", None)
     return render_template(
         "conflicts/index.html",
         flt=flt,
-        days=days,
+        days=[(day, list(group)) for day, group in groupby(on_page, lambda i: i.conflict.day)],
+        page=page,
+        pages=pages,
         total=len(items),
         counts=Counter(item.conflict.severity.value for item in items),
-        overrides=overrides,
+        overrides=_overrides(on_page),
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
         kinds=KINDS,
-        grid=grid,
-        svg_url=url_for("conflicts.density_svg", **request.args.to_dict(flat=False)),
+        grid=None
+        if flt.errors
+        else density_mod.density(flt.first, flt.last, department_id=_department_id(flt.department)),
+        svg_url=url_for("conflicts.density_svg", **args),
+        csv_url=url_for("conflicts.export_csv", **args),
+        page_url=lambda n: url_for("conflicts.index", **args, page=n),
         review_form=ReviewForm,
+        anchor=anchor,
+        shown=shown,
+        per_row=PER_ROW,
     ), (422 if flt.errors else 200)
+
+
+@bp.get("/export.csv")
+@comms_required
+def export_csv():
+    """Download every conflict of the filtered list (all pages) as CSV."""
+    flt = listing.ListFilter(request.args)
+    if flt.errors:
+        abort(422)
+    body = export.to_csv(
+        list_conflicts(current_user, flt), current_user, current_app.config["TIMEZONE"]
+    )
+    name = f"konflikte-{flt.first.isoformat()}-{flt.last.isoformat()}.csv"
+    return current_app.response_class(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @bp.get("/density.svg")
@@ -119,12 +167,21 @@ def _safe_next(value: str | None) -> str:
     return url_for("conflicts.index")
 
 
+def _back_to(value: str | None, key: str) -> str:
+    """Return the list page to go back to, keeping the conflict in view (``#conflict-...``)."""
+    parts = urlsplit(_safe_next(value))
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "shown"]
+    if key:
+        query.append(("shown", key))
+    return urlunsplit(("", "", parts.path, urlencode(query), anchor(key) if key else ""))
+
+
 @bp.post("/review")
 @comms_required
 def review():
-    """Acknowledge or resolve a conflict with a note."""
+    """Acknowledge or resolve a conflict with a note, then return to the same place."""
     form = ReviewForm()
-    back = _safe_next(request.form.get("next"))
+    back = _back_to(request.form.get("next"), (form.key.data or "")[:200])
     day = parse_day(form.day.data)
     if not form.validate_on_submit() or day is None:
         flash(_("The review could not be saved: the form was incomplete."), "error")

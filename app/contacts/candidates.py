@@ -4,13 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations, groupby
 
-from sqlalchemy import and_, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.contacts.dedup import Match, Probe, compare
+from app.contacts.dedup import Match, Probe, compare, fold, name_key
+from app.contacts.dedup_evidence import FREE_MAIL_DOMAINS, is_free_mail
 from app.contacts.models import Contact, NotDuplicate
 
-# A safety bound: with the place filter a probe meets a handful of contacts, not thousands.
+# A safety bound: a surname sound code holds a few hundred contacts even in a large city.
 MAX_FETCH = 2000
 PROBE_COLUMNS = (
     "id",
@@ -66,28 +67,68 @@ def _not_declined(first_id, second_id):
     )
 
 
-def _place_clause(probe: Probe):
-    """Return the clause "same organisation or same phone as the probe", or None."""
-    place = []
-    if probe.organisation.strip():
-        org = func.lower(literal(probe.organisation.strip()))
-        place.append(func.lower(Contact.organisation) == org)
+def _sharing_clause(probe: Probe, dialect: str):
+    """Return "shares a phone, an organisation word or (nearly) the mail domain", or None.
+
+    A superset of what compare() accepts beside the name, checked on the rows of one indexed
+    key: an organisation typed otherwise still contains its longest word; a domain one typed
+    character away still starts with the first half of the probe's domain or ends with the
+    part after its middle; the same local part finds a typo in a free-mail domain.
+    """
+    clauses = []
     if probe.phone.strip():
-        place.append(Contact.phone == probe.phone.strip())
-    return or_(*place) if place else None
+        clauses.append(Contact.phone == probe.phone.strip())
+    core = probe.place[0].core
+    if core:
+        word = max(core.split(), key=len)
+        raw = {w for w in probe.organisation.lower().split() if fold(w) == word}
+        clauses.extend(func.lower(Contact.organisation).contains(w) for w in {word, *raw})
+    local, _at, domain = probe.key.rpartition("@")
+    if domain:
+        local = local.split("+", 1)[0] or local
+        clauses.append(Contact.email_key.like(f"{_escape(local)}@%", escape="\\"))
+        if not is_free_mail(domain):
+            half = len(domain) // 2
+            head, tail = domain[:half], domain[half + 1 :]
+            at_domain = _domain(Contact.email_key, dialect)
+            clauses.append(at_domain.like(f"{_escape(head)}%", escape="\\"))
+            if len(tail) > 3:
+                clauses.append(at_domain.like(f"%{_escape(tail)}", escape="\\"))
+    return or_(*clauses) if clauses else None
+
+
+def _escape(text: str) -> str:
+    """Escape the LIKE wildcards in a literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _domain(column, dialect: str):
+    """Return the SQL expression of the part of an address after the "@"."""
+    at = func.strpos(column, "@") if dialect == "postgresql" else func.instr(column, "@")
+    return func.substr(column, at + 1)
+
+
+def _local(column, dialect: str):
+    """Return the SQL expression of the part of an address before the "@"."""
+    at = func.strpos(column, "@") if dialect == "postgresql" else func.instr(column, "@")
+    return func.substr(column, 1, at - 1)
 
 
 def candidates_for(session: Session, probe: Probe, *, limit: int = 10) -> list[Candidate]:
-    """Return the best-scoring possible duplicates of one contact (saved or not)."""
+    """Return the best-scoring possible duplicates of one contact (saved or not).
+
+    Every lookup is indexed (the address keys, the name key, the surname's sound code); on
+    the rows of a name or sound code SQL keeps those sharing something beside the name, and
+    compare() decides on the few left.
+    """
     keys = [Contact.email_key == probe.key, Contact.mailbox_key == probe.mailbox]
-    # A name only counts with a place in common (or a shared address, which the keys above
-    # find), so the large buckets of common names and sound codes are narrowed in SQL.
-    place = _place_clause(probe)
-    if place is not None:
-        if probe.names[0]:
-            keys.append(and_(Contact.name_key == probe.names[0], place))
+    sharing = _sharing_clause(probe, session.get_bind().dialect.name)
+    if sharing is not None:
+        names = sorted({n for n in (probe.names[0], name_key(probe.full_name)) if n})
+        if names:
+            keys.append(and_(Contact.name_key.in_(names), sharing))
         if probe.sound:
-            keys.append(and_(Contact.phonetic_key == probe.sound, place))
+            keys.append(and_(Contact.phonetic_key == probe.sound, sharing))
     query = select(*_columns()).where(or_(*keys), Contact.merged_into_id.is_(None))
     if probe.id is not None:
         query = query.where(Contact.id != probe.id, _not_declined(probe.id, Contact.id))
@@ -101,47 +142,68 @@ def candidates_for(session: Session, probe: Probe, *, limit: int = 10) -> list[C
     return found[:limit]
 
 
-# Contacts sharing one of these are compared pairwise. A name only counts with a place in
-# common, so the sound code is grouped with the organisation or the phone and the first initial
-# (equal names share both); that keeps the groups of common surnames small.
+# Contacts sharing one of these are compared pairwise: an address key, or the surname's sound
+# code and the first letter of the first name (C as K, P as F: Carl and Karl, Philipp and Filip
+# meet) together with a phone, the mail domain without hyphens (a company domain and its typo),
+# the local part (a typo in any domain) or the start of the organisation ("ruhr k" for every
+# spelling of "Ruhr Kultur e. V."). compare() decides.
 GROUPINGS = (
     ("email_key",),
     ("mailbox_key",),
-    ("phonetic_key", "organisation", "initial"),
     ("phonetic_key", "phone", "initial"),
+    ("phonetic_key", "domain", "initial"),
+    ("phonetic_key", "local", "initial"),
+    ("phonetic_key", "organisation", "initial"),
 )
 BIG_GROUP = 50  # e.g. a role mailbox: compare only alike-sounding names within it
+ORGANISATION_PREFIX = 6
 
 
-def _grouping_expression(name: str):
+def _grouping_expression(name: str, dialect: str):
     """Return the SQL expression a grouping column stands for."""
-    if name == "initial":
-        return func.lower(func.substr(Contact.first_name, 1, 1))
+    if name == "domain":
+        return func.replace(_domain(Contact.email_key, dialect), "-", "")
+    if name == "local":
+        return _local(Contact.email_key, dialect)
     if name == "organisation":
-        return func.lower(Contact.organisation)
+        return func.lower(func.substr(Contact.organisation, 1, ORGANISATION_PREFIX))
+    if name == "initial":
+        initial = func.lower(func.substr(Contact.first_name, 1, 1))
+        return case((initial == "c", "k"), (initial == "p", "f"), else_=initial)
     return getattr(Contact, name)
 
 
-def _groups(session: Session, names: tuple[str, ...]) -> Iterator[list[Probe]]:
-    """Yield the live contacts that share the grouping values with at least one other."""
-    exprs = [_grouping_expression(n) for n in names]
+def _groups(
+    session: Session, names: tuple[str, ...], known: dict[int, Probe]
+) -> Iterator[list[Probe]]:
+    """Yield the live contacts that share the grouping values with at least one other.
+
+    known holds the probes already built (their keys are computed once per review).
+    """
+    dialect = session.get_bind().dialect.name
+    exprs = [_grouping_expression(n, dialect) for n in names]
     labels = [f"g{i}" for i in range(len(exprs))]
-    inner = (
-        select(
-            *_columns(),
-            *(e.label(lbl) for e, lbl in zip(exprs, labels, strict=True)),
-            func.count().over(partition_by=exprs).label("size"),
-        )
-        .where(Contact.merged_into_id.is_(None))
-        .where(*(getattr(Contact, n) != "" for n in names if n != "initial"))
-        .subquery()
+    query = select(
+        *_columns(),
+        *(e.label(lbl) for e, lbl in zip(exprs, labels, strict=True)),
+        func.count().over(partition_by=exprs).label("size"),
+    ).where(
+        Contact.merged_into_id.is_(None),
+        *(e != "" for n, e in zip(names, exprs, strict=True) if n != "initial"),
     )
+    if "domain" in names:  # everybody's free-mail domain says nothing
+        query = query.where(_domain(Contact.email_key, dialect).not_in(sorted(FREE_MAIL_DOMAINS)))
+    inner = query.subquery()
     query = select(inner).where(inner.c.size > 1)
     query = query.order_by(*(inner.c[lbl] for lbl in labels), inner.c.id)
     rows = session.execute(query)
     for _key, members in groupby(rows, key=lambda r: tuple(getattr(r, lbl) for lbl in labels)):
-        group = [Probe(**dict(zip(PROBE_COLUMNS, r, strict=False))) for r in members]
-        if len(group) <= BIG_GROUP:
+        group = [
+            known.get(r.id)
+            or known.setdefault(r.id, Probe(**{n: getattr(r, n) for n in PROBE_COLUMNS}))
+            for r in members
+        ]
+        if len(group) <= BIG_GROUP or names[0] == "phonetic_key":
             yield group
         else:
             group.sort(key=lambda p: (p.sound, p.id))
@@ -154,11 +216,12 @@ def candidate_pairs(session: Session) -> list[Pair]:
         tuple(r) for r in session.execute(select(NotDuplicate.first_id, NotDuplicate.second_id))
     }
     seen: set[tuple[int, int]] = set()
+    known: dict[int, Probe] = {}
     pairs = []
     for names in GROUPINGS:
-        for group in _groups(session, names):
+        for group in _groups(session, names, known):
             for first, second in combinations(group, 2):
-                ids = (first.id, second.id)
+                ids = (first.id, second.id) if first.id < second.id else (second.id, first.id)
                 if ids in seen or ids in declined:
                     continue
                 seen.add(ids)

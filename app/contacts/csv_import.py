@@ -9,7 +9,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.contacts import dedup
+from app.contacts import dedup, queries
 from app.contacts.candidates import PROBE_COLUMNS, candidates_for
 from app.contacts.models import Contact, ContactImport
 from app.contacts.operations import save_contact
@@ -108,7 +108,10 @@ def _hints(values: dict, line: int, seen: dict) -> dict:
     )
     hints = {
         "same_line": seen.get((key, name)),
-        "existing_id": next((c.other.id for c in candidates if c.match.same_person), None),
+        "existing_id": next(
+            (c.other.id for c in candidates if c.match.same_person),
+            getattr(queries.contact_by_further_address(db.session, key), "id", None),
+        ),
         "shared_address": bool(shared) or any(k == key and n != name for k, n in seen),
         "duplicates": [
             {

@@ -3,10 +3,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Length
 
 from app.accounts.forms import LANGUAGE_CHOICES
+from app.contacts.merges import CHOOSABLE
 from app.contacts.models import Contact
 from app.contacts.validation import ContactInput
 from app.form_choices import as_choices
@@ -107,8 +116,35 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Show preview"))
 
 
-class MergeForm(FlaskForm):
-    """Confirm a merge, with an optional reason for the log."""
+def _pick(label) -> RadioField:
+    """Return the choice between the kept and the merged contact's value of one field."""
+    return RadioField(label, choices=as_choices([("survivor", ""), ("merged", "")]))
 
+
+class MergeForm(FlaskForm):
+    """Confirm a merge: which value of each differing field is kept, and a reason for the log."""
+
+    salutation = _pick(_l("Salutation"))
+    title = _pick(_l("Academic title"))
+    office_title = _pick(_l("Official title"))
+    first_name = _pick(_l("First name"))
+    name_particle = _pick(_l("Name particle"))
+    last_name = _pick(_l("Surname"))
+    email = _pick(_l("Email"))
+    organisation = _pick(_l("Organisation"))
+    function = _pick(_l("Function"))
+    phone = _pick(_l("Phone"))
     reason = StringField(_l("Reason"), validators=[Length(max=200), OneLine()])
     submit = SubmitField(_l("Merge contacts"))
+
+    def offer(self, fields: list[str], defaults: dict[str, str]) -> None:
+        """Keep a choice only for the fields that differ, preselected unless chosen."""
+        for name in CHOOSABLE:
+            if name not in fields:
+                del self[name]
+            elif not self.is_submitted() or not self[name].raw_data:
+                self[name].data = defaults[name]
+
+    def choices_made(self) -> dict[str, str]:
+        """Return the submitted choice per offered field."""
+        return {name: self[name].data for name in CHOOSABLE if name in self}

@@ -37,11 +37,20 @@ class MergeHook(Protocol):
     ) -> dict: ...
 
 
+class UnmergeHook(Protocol):
+    """Move what a merge had moved (these invitation ids) back; return the ids moved back."""
+
+    def __call__(
+        self, keep: "Contact", gone: "Contact", moved: list[int], *, now: datetime, secret_key: str
+    ) -> list[int]: ...
+
+
 # Staff may change a contact's address or opt-out flag, or merge it, only while no guard says
 # that another department relies on it.
 address_change_guards: list[AddressChangeGuard] = []
 on_readdress: list[ReaddressHook] = []
 on_merge: list[MergeHook] = []
+on_unmerge: list[UnmergeHook] = []  # undoing a merge (app/contacts/merge_undo.py)
 # (session, contact ids) -> {contact id: number of invitations}, shown before a merge.
 invitation_counters: list[Callable[[Session, list[int]], dict[int, int]]] = []
 

@@ -85,6 +85,9 @@ class Contact(db.Model):
         secondary=contact_tags, lazy="selectin", order_by=Tag.name
     )
     merged_into: Mapped["Contact | None"] = relationship(remote_side=[id])
+    addresses: Mapped[list["ContactAddress"]] = relationship(
+        back_populates="contact", order_by="ContactAddress.id", passive_deletes=True
+    )
 
     @property
     def full_name(self) -> str:
@@ -138,3 +141,33 @@ class ContactMerge(db.Model):
     details: Mapped[dict] = mapped_column(db.JSON, default=dict)
     merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     merged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    survivor: Mapped[Contact] = relationship(foreign_keys=[survivor_id])
+    merged: Mapped[Contact] = relationship(foreign_keys=[merged_id])
+    merged_by = relationship("User", foreign_keys=[merged_by_id])
+
+
+class ContactAddress(db.Model):
+    """A further address of a live contact, kept from a merge: mail typed for it finds the contact.
+
+    An address key is at most one contact's further address; merging that contact moves its
+    rows to the survivor, undoing the merge moves them back.
+    """
+
+    __tablename__ = "contact_addresses"
+    __table_args__ = (Index("ux_contact_addresses_email_key", "email_key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))  # as entered, normalised
+    email_key: Mapped[str] = mapped_column(String(254))  # case-folded, as Contact.email_key
+    merge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_merges.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    contact: Mapped[Contact] = relationship(back_populates="addresses")

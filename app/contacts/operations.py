@@ -5,11 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.contacts import dedup, hooks
+from app.contacts import dedup, hooks, queries
 from app.contacts.candidates import (
     PROBE_COLUMNS,
     Candidate,
@@ -18,8 +18,8 @@ from app.contacts.candidates import (
     candidates_for,
     probe_of,
 )
-from app.contacts.models import Contact, ContactMerge, NotDuplicate, Tag
-from app.contacts.validation import LIMITS, ContactInput, validate_input
+from app.contacts.models import Contact, ContactAddress, NotDuplicate, Tag
+from app.contacts.validation import ContactInput, validate_input
 from app.db_upsert import insert_ignoring_conflicts
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
@@ -80,19 +80,19 @@ def relied_on_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
     return any(guard(contact_ids, actor, now) for guard in hooks.address_change_guards)
 
 
-def _decides_for_all(actor) -> bool:
+def decides_for_all(actor) -> bool:
     """Return True for an operator's command (no actor), the communications team and admins."""
     return actor is None or getattr(actor, "sees_everything", False)
 
 
-def _guard(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
+def guard_change(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
     """Refuse a change of address, opt-out flag or a merge that staff may not make.
 
     The address book is shared: such a change redirects or stops another department's mail,
     so while that department has an open invitation, comms or an administrator decides.
     Without an actor (a command run by an operator) the change is allowed.
     """
-    if _decides_for_all(actor):
+    if decides_for_all(actor):
         return
     if not relied_on_elsewhere([c.id for c in contacts], actor, now):
         return
@@ -144,7 +144,10 @@ def _existing(values: dict) -> Contact | None:
         Contact.email_key == values["email_key"], Contact.name_key == values["name_key"]
     )
     same = db.session.scalars(query.order_by(Contact.created_at, Contact.id).limit(1)).first()
-    return None if same is None else resolve(same)
+    if same is not None:
+        return resolve(same)
+    # An address kept from a merge belongs to the survivor, under whatever name it is typed.
+    return queries.contact_by_further_address(db.session, values["email_key"])
 
 
 def _sharing(values: dict, contact_id: int | None) -> list[Contact]:
@@ -193,13 +196,22 @@ def _update(
     # Another mailbox, also one that only case-folding would equate (roſſ@ and ross@).
     moved = not dedup.same_address(values["email"], contact.email)
     if moved:
-        _guard([contact], "email", actor=actor, now=now)
+        guard_change([contact], "email", actor=actor, now=now)
     if values["do_not_invite"] != contact.do_not_invite:
-        _guard([contact], "do_not_invite", actor=actor, now=now)
+        guard_change([contact], "do_not_invite", actor=actor, now=now)
     clash = db.session.scalar(_live_person(values).where(Contact.id != contact.id).limit(1))
     if clash is not None:
         raise ValidationError.single(
             "email", _("Another contact has the same address and name; merge the two instead.")
+        )
+    owner = queries.contact_by_further_address(db.session, values["email_key"])
+    if owner is not None and owner.id != contact.id:
+        raise ValidationError.single(
+            "email",
+            _(
+                "%(name)s keeps this address from a merge; merge the two contacts instead.",
+                name=owner.full_name or owner.email,
+            ),
         )
     sharing = _sharing(values, contact.id)
     readdressed = values["email"] != contact.email
@@ -210,6 +222,13 @@ def _update(
     contact.role_address = bool(sharing) or dedup.is_role_address(contact.email)
     for other in sharing:
         other.role_address = True
+    if owner is not None:  # its own further address became the main one
+        db.session.execute(
+            delete(ContactAddress).where(
+                ContactAddress.contact_id == contact.id,
+                ContactAddress.email_key == values["email_key"],
+            )
+        )
     db.session.flush()
     if readdressed:  # queued mail follows the address; a new address gets new RSVP links
         for hook in hooks.on_readdress:
@@ -217,7 +236,7 @@ def _update(
     return Saved(contact, shared_address=bool(sharing))
 
 
-def _secret(secret_key: str | None) -> str:
+def rsvp_secret(secret_key: str | None) -> str:
     """Return the key RSVP tokens are derived with (the app's, unless given)."""
     return secret_key or current_app.config["SECRET_KEY"]
 
@@ -239,7 +258,7 @@ def save_contact(
     values = validate_input(data)
     tags = _tag_rows(values.pop("tags"))
     if contact is not None:
-        secret = _secret(secret_key)
+        secret = rsvp_secret(secret_key)
         return _update(contact, values, tags, actor=actor, now=now, secret_key=secret)
     same = _existing(values)
     if same is not None:
@@ -252,78 +271,6 @@ def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[
     values = validate_input(data)
     probe = dedup.Probe(**{n: values[n] for n in PROBE_COLUMNS if n != "id"}, id=exclude_id)
     return candidates_for(db.session, probe, limit=5)
-
-
-def _take_over(keep: Contact, gone: Contact) -> dict:
-    """Give the survivor the other's tags, empty fields, flags and notes."""
-    added = [t for t in gone.tags if t not in keep.tags]
-    keep.tags.extend(added)
-    filled = [n for n in FILLABLE if getattr(gone, n) and not getattr(keep, n)]
-    for name in filled:
-        setattr(keep, name, getattr(gone, name))
-    keep.vip = keep.vip or gone.vip
-    keep.do_not_invite = keep.do_not_invite or gone.do_not_invite  # an opt-out survives
-    if gone.notes and gone.notes not in keep.notes:
-        keep.notes = f"{keep.notes}\n\n{gone.notes}".strip()[: LIMITS["notes"]]
-    return {"tags_added": [t.name for t in added], "fields_filled": filled}
-
-
-def merge_order(a: Contact, b: Contact) -> tuple[Contact, Contact]:
-    """Return (survivor, merged) for two contacts: the older record survives."""
-    keep, gone = sorted((a, b), key=lambda c: (c.created_at, c.id))
-    return keep, gone
-
-
-def merge(
-    survivor: Contact,
-    other: Contact,
-    *,
-    actor,
-    now: datetime,
-    reason: str = "",
-    secret_key: str | None = None,
-) -> Contact:
-    """Merge two contacts into the older one (by creation, then id) and log it; return it.
-
-    What belongs to the merged contact moves through hooks.on_merge: invitations move to the
-    survivor, and those that move to another address get new links.
-    """
-    if survivor.id == other.id or survivor.merged_into_id or other.merged_into_id:
-        raise ValidationError.single(
-            "contact", _("Only two different contacts that are not merged yet can be merged.")
-        )
-    _guard([survivor, other], "contact", actor=actor, now=now)
-    keep, gone = sorted((survivor, other), key=lambda c: (c.created_at, c.id))
-    if not dedup.same_address(keep.email, gone.email) and not _decides_for_all(actor):
-        # The merged address keeps matching the survivor: mail typed for it would go elsewhere.
-        raise ContactLocked(
-            "contact",
-            _(
-                "These contacts have different email addresses: only the communications team or "
-                "an administrator may merge them, because invitations to one address would then "
-                "go to the other."
-            ),
-        )
-    details = {"merged": {"name": gone.full_name, "email": gone.email}}
-    for hook in hooks.on_merge:
-        details |= hook(keep, gone, now=now, secret_key=_secret(secret_key))
-    details |= _take_over(keep, gone)
-    db.session.execute(
-        update(Contact).where(Contact.merged_into_id == gone.id).values(merged_into_id=keep.id)
-    )
-    gone.merged_into = keep
-    gone.updated_at = keep.updated_at = now
-    log = ContactMerge(
-        survivor_id=keep.id,
-        merged_id=gone.id,
-        reason=reason[:200],
-        details=details,
-        merged_by_id=getattr(actor, "id", None),
-        merged_at=now,
-    )
-    db.session.add(log)
-    db.session.flush()
-    return keep
 
 
 def mark_not_duplicate(a: Contact, b: Contact, *, actor, now: datetime) -> NotDuplicate:

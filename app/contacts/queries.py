@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.contacts import hooks
 from app.contacts.dedup import name_tokens, tag_key
-from app.contacts.models import Contact, Tag
+from app.contacts.models import Contact, ContactAddress, Tag
 
 PER_PAGE = 50
 
@@ -36,8 +36,10 @@ def _matches(q: str):
     """Return the clause for a search text: name words (any spelling), email, organisation, tag."""
     words = name_tokens(q)
     text = q.strip().lower()
+    key = q.strip().casefold()
     clauses = [
-        Contact.email_key.contains(q.strip().casefold(), autoescape=True),
+        Contact.email_key.contains(key, autoescape=True),
+        Contact.addresses.any(ContactAddress.email_key.contains(key, autoescape=True)),
         func.lower(Contact.organisation).contains(text, autoescape=True),
         Contact.tags.any(Tag.match_key.contains(tag_key(q), autoescape=True)),
     ]
@@ -68,3 +70,37 @@ def invitation_counts(session: Session, contact_ids: list[int]) -> dict[int, int
         for contact_id, number in count(session, contact_ids).items():
             counts[contact_id] = counts.get(contact_id, 0) + number
     return counts
+
+
+def contacts_by_email_keys(session: Session, keys) -> dict[str, list[Contact]]:
+    """Return the live contacts at each address key, by their own or a further address.
+
+    The one place where an address finds its contacts: pasted guests, imports and the API use
+    it, so that an address kept from a merge finds the survivor rather than making a new one.
+    """
+    keys = set(keys)
+    if not keys:
+        return {}
+    found: dict[str, list[Contact]] = {}
+    own = select(Contact).where(Contact.email_key.in_(keys), Contact.merged_into_id.is_(None))
+    for contact in session.scalars(own.order_by(Contact.created_at, Contact.id)):
+        found.setdefault(contact.email_key, []).append(contact)
+    further = (
+        select(ContactAddress.email_key, Contact)
+        .join(Contact, Contact.id == ContactAddress.contact_id)
+        .where(ContactAddress.email_key.in_(keys), Contact.merged_into_id.is_(None))
+    )
+    for key, contact in session.execute(further):
+        if contact not in found.setdefault(key, []):
+            found[key].append(contact)
+    return found
+
+
+def contact_by_further_address(session: Session, key: str) -> Contact | None:
+    """Return the live contact that keeps this address key as a further address, if any."""
+    query = (
+        select(Contact)
+        .join(ContactAddress, ContactAddress.contact_id == Contact.id)
+        .where(ContactAddress.email_key == key, Contact.merged_into_id.is_(None))
+    )
+    return session.scalars(query.limit(1)).first()

@@ -108,14 +108,25 @@ def validate_input(data: ContactInput) -> dict:
     tags = _clean_tags(list(data.tags or []), errors)
     if errors:
         raise ValidationError(errors)
-    full = " ".join(values[n] for n in ("title", "first_name", "name_particle", "last_name"))
-    return values | {
-        "language": data.language,
-        "vip": bool(data.vip),
-        "do_not_invite": bool(data.do_not_invite),
-        "email_key": dedup.email_key(values["email"])[:254],
-        "mailbox_key": dedup.mailbox_key(values["email"])[:254],
+    return (
+        values
+        | {
+            "language": data.language,
+            "vip": bool(data.vip),
+            "do_not_invite": bool(data.do_not_invite),
+            "tags": tags,
+        }
+        | keys_of(values)
+    )
+
+
+def keys_of(values) -> dict[str, str]:
+    """Return the match keys of validated address and name values (a dict or a contact)."""
+    get = values.get if isinstance(values, dict) else lambda n: getattr(values, n)
+    full = " ".join(get(n) for n in ("title", "first_name", "name_particle", "last_name") if get(n))
+    return {
+        "email_key": dedup.email_key(get("email"))[:254],
+        "mailbox_key": dedup.mailbox_key(get("email"))[:254],
         "name_key": dedup.name_key(full)[:300],
-        "phonetic_key": dedup.phonetic_key(values["last_name"]),
-        "tags": tags,
+        "phonetic_key": dedup.phonetic_key(get("last_name")),
     }

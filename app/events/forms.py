@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.departments.models import Department
@@ -100,6 +100,28 @@ class EventForm(FlaskForm):
     publish = SubmitField(_l("Save and publish"))
     # Editing a published event: mail the guests only when asked to (time, place or title).
     notify = SubmitField(_l("Save and inform guests"))
+
+    # The owning department's code: never offered as co-host. `owner_fixed` is False only on a
+    # new event whose department the user picks, where the list follows that choice.
+    owner_code: str | None = None
+    owner_fixed: bool = True
+
+    def validate_co_hosts(self, field) -> None:
+        """Refuse the owning department as its own co-host."""
+        if self.owner_code and self.owner_code in (field.data or []):
+            raise ValidationError(_l("The owning department cannot also be a co-host."))
+
+    def set_owner(self, event: Event | None, user) -> None:
+        """Note the owning department (the event's, else the chosen or default one)."""
+        codes = [c.value for c in self.department.choices]
+        if event is not None:
+            self.owner_code = event.department.code
+            return
+        if not self.department.data:
+            mine = user.department.code if user.department is not None else None
+            self.department.data = mine if mine in codes else (codes[0] if codes else None)
+        self.owner_code = self.department.data
+        self.owner_fixed = len(codes) <= 1
 
     def load_choices(self, user) -> None:
         """Fill the select choices from the registers."""
@@ -194,4 +216,5 @@ def event_form(event_id: int | None, user) -> tuple[Event | None, EventForm]:
         abort(403)
     form = EventForm()
     form.load_choices(user)
+    form.set_owner(event, user)
     return event, form

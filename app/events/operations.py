@@ -4,10 +4,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from blinker import Namespace
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.dates import format_day
 from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
 from app.events import changes, hooks, policy
@@ -142,7 +142,7 @@ def _wall_time(value, name: str, tz: str, errors: _Errors) -> tuple[datetime, da
             _(
                 "%(time)s falls into the hour of the daylight saving time change, which calendar "
                 "programs read differently. Please choose another time.",
-                time=local.strftime("%d.%m.%Y %H:%M"),
+                time=format_day(local, "numeric_date_time"),
             ),
         )
         return None
@@ -450,13 +450,12 @@ def describe_when(event: Event) -> str:
     if event.all_day:
         first, last = event.start_date, event.end_date_inclusive
         if first == last:
-            return format_datetime(event.starts_at, "EEEE, d. MMMM y")
-        return f"{format_datetime(event.starts_at, 'd. MMMM y')} – " + format_datetime(
-            event.ends_at - timedelta(seconds=1), "d. MMMM y"
-        )
-    return f"{format_datetime(event.starts_at, 'EEEE, d. MMMM y, HH:mm')} – " + format_datetime(
-        event.ends_at, "HH:mm" if event.start_date == event.end_local.date() else "d. MMMM y, HH:mm"
-    )
+            return format_day(event.starts_at, "weekday_date")
+        last_second = event.ends_at - timedelta(seconds=1)
+        return f"{format_day(event.starts_at, 'date')} – {format_day(last_second, 'date')}"
+    same_day = event.start_date == event.end_local.date()
+    until = format_day(event.ends_at, "time" if same_day else "date_time")
+    return f"{format_day(event.starts_at, 'weekday_date_time')} – {until}"
 
 
 def proposal_for(

@@ -3,12 +3,20 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.events import policy
 from app.events.models import Event, Status, Visibility, event_audiences, event_cohosts
 from app.input_guard import parse_id
+from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category
+
+SEARCH_MAX = 100  # characters of a search kept; longer input is cut
+# Folded alike on both sides so that "Buerger", "bürger" and "BÜRGER" find each other; SQLite's
+# lower() leaves non-ASCII letters alone, hence the capital umlauts first.
+_CAPITALS = [("Ä", "a"), ("Ö", "o"), ("Ü", "u")]
+_FOLDS = [("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe", "o"), ("ue", "u")]
 
 
 @dataclass
@@ -20,6 +28,7 @@ class CalendarFilter:
     audience: str | None = None
     category: str | None = None
     status: str | None = None
+    q: str = ""
     public_only: bool = False
 
     @classmethod
@@ -36,17 +45,64 @@ class CalendarFilter:
             audience=args.get("audience") or None,
             category=args.get("category") or None,
             status=status if status in {s.value for s in Status} else None,
+            q=" ".join(args.get("q", "")[:SEARCH_MAX].split()),
         )
 
     def is_empty(self) -> bool:
         """Return True when nothing is filtered."""
         return not (
-            self.departments or self.venue_id or self.audience or self.category or self.status
+            self.departments
+            or self.venue_id
+            or self.audience
+            or self.category
+            or self.status
+            or self.q
         )
 
 
-def apply_filter(query: Select, flt: CalendarFilter) -> Select:
-    """Narrow a select of events by the filter."""
+def fold(text: str) -> str:
+    """Return text lower-cased with umlauts and their spellings ae/oe/ue/ss folded."""
+    text = text.lower()
+    for old, new in _FOLDS:
+        text = text.replace(old, new)
+    return text
+
+
+def _folded(column) -> ColumnElement:
+    """Return the SQL expression of `fold` on a text column, the same on SQLite and PostgreSQL."""
+    expression = func.coalesce(column, "")
+    for old, new in _CAPITALS:
+        expression = func.replace(expression, old, new)
+    expression = func.lower(expression)
+    for old, new in _FOLDS:
+        expression = func.replace(expression, old, new)
+    return expression
+
+
+def text_match(q: str, viewer) -> ColumnElement[bool]:
+    """SQL condition: every word of q is in the title, description or place of the event.
+
+    Title and description count only where the viewer may read them, so a search never tells
+    what a confidential event the viewer sees as "reserved" is about.
+    """
+    conditions = []
+    for word in fold(q).split():
+        place = or_(
+            _folded(Event.location).contains(word, autoescape=True),
+            Event.venue_id.in_(
+                select(Venue.id).where(_folded(Venue.name).contains(word, autoescape=True))
+            ),
+        )
+        text = or_(
+            _folded(Event.title).contains(word, autoescape=True),
+            _folded(Event.description).contains(word, autoescape=True),
+        )
+        conditions.append(or_(place, and_(policy.details_clause(viewer), text)))
+    return and_(*conditions)
+
+
+def apply_filter(query: Select, flt: CalendarFilter, viewer=None) -> Select:
+    """Narrow a select of events by the filter (searching as `viewer`, by default anonymous)."""
     if flt.departments:
         cohosted = exists(
             select(1).where(
@@ -71,6 +127,8 @@ def apply_filter(query: Select, flt: CalendarFilter) -> Select:
         query = query.where(Event.category_id.in_(select(Category.id).filter_by(code=flt.category)))
     if flt.status:
         query = query.where(Event.status == Status(flt.status))
+    if flt.q:
+        query = query.where(text_match(flt.q, None if flt.public_only else viewer))
     if flt.public_only:
         query = query.where(policy.public_clause())
     return query
@@ -83,7 +141,7 @@ def overlapping(start: datetime, end: datetime) -> Select:
 
 def events_between(session, user, start: datetime, end: datetime, flt: CalendarFilter):
     """Return the events the user may see in the range, filtered, in start order."""
-    query = apply_filter(overlapping(start, end).where(policy.visible_clause(user)), flt)
+    query = apply_filter(overlapping(start, end).where(policy.visible_clause(user)), flt, user)
     return session.scalars(query.order_by(Event.starts_at, Event.id)).unique().all()
 
 

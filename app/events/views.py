@@ -59,6 +59,7 @@ def _calendar_page(view: str, period: periods.Period, *, public_only: bool = Fal
         flt=flt,
         today=_today(),
         public_only=public_only,
+        printing=request.args.get("print") == "1",
         masked=lambda e: queries.is_masked(user, e),
         **_filter_choices(),
     )

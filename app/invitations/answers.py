@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app.errors import ValidationError
@@ -68,7 +69,13 @@ def _check(
     if answer not in ANSWERS:
         errors["response"] = [_("Choose yes, no or maybe.")]
     if not 0 <= plus_ones <= event.max_plus_ones:
-        errors["plus_ones"] = [_("You may bring up to %(n)d companions.", n=event.max_plus_ones)]
+        errors["plus_ones"] = [
+            ngettext(
+                "You may bring up to %(num)d companion.",
+                "You may bring up to %(num)d companions.",
+                event.max_plus_ones,
+            )
+        ]
     for name, value in texts.items():
         if len(value) > TEXT_MAX:
             errors[name] = [_("At most %(n)d characters.", n=TEXT_MAX)]

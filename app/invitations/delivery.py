@@ -48,14 +48,17 @@ def render_queued(session, row: OutboxMessage, now: datetime) -> bytes | None:
     """Return the bytes of a queued invitation mail, or None when it is no longer wanted.
 
     A mail for an older SEQUENCE than the event's is superseded by the update queued with the
-    change; a revoked invitation gets nothing more.
+    change; a withdrawn (revoked) invitation gets nothing more than its withdrawal.
     """
     invitation = session.get(Invitation, row.invitation_id) if row.invitation_id else None
-    if invitation is None or invitation.revoked:
+    # The withdrawal is the one mail a withdrawn guest gets; invited again, they get none.
+    if invitation is None or invitation.revoked != (row.kind == "withdrawal"):
         return None
     _keep_loaded(session, invitation.event)
     if row.kind in ("invitation", "update") and row.sequence < invitation.event.sequence:
         return None
+    if row.kind == "resend" and invitation.event.status != Status.PUBLISHED:
+        return None  # cancelled meanwhile: the guest got the cancellation instead
     # Read after the invitation (its token): if the guest's address has changed since the row
     # was claimed or read, the row still names the old one, which must not get the new link.
     address = session.scalar(select(Contact.email).where(Contact.id == invitation.contact_id))
@@ -145,6 +148,17 @@ def _carry_forward(event) -> None:
     )
 
 
+def raise_sequence(event) -> None:
+    """Raise the event's SEQUENCE for a mail to single guests (a withdrawal, a new REQUEST).
+
+    Every CANCEL or REQUEST after the first one needs a higher SEQUENCE than the guest has seen;
+    the other guests' mails still waiting go out with the new number, as after a silent change.
+    """
+    event.sequence += 1
+    db.session.flush()
+    _carry_forward(event)
+
+
 def on_rescheduled(event, now: datetime, notify: bool = True) -> None:
     """Signal receiver of events.operations.rescheduled: queue the mails for the changed event."""
     if notify or event.status == Status.CANCELLED:
@@ -177,6 +191,24 @@ def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
         invitation_id=invitation.id,
         sequence=count + 1,
     )
+
+
+def resend(invitations: list[Invitation], *, now: datetime) -> list[Invitation]:
+    """Queue the current invitation again for these guests; return those it is queued for.
+
+    Withdrawn guests, guests who asked for no more invitations and guests of a cancelled event
+    get nothing.
+    """
+    queued = []
+    for invitation in invitations:
+        contact = invitation.contact
+        if invitation.revoked or contact.do_not_invite:
+            continue
+        if invitation.event.status != Status.PUBLISHED:
+            continue
+        queue_personal(invitation, "resend", now=now)
+        queued.append(invitation)
+    return queued
 
 
 def retry(row: OutboxMessage, *, now: datetime) -> None:

@@ -38,7 +38,17 @@ PARTSTAT = {
 # Kinds of mail; CANCEL removes the entry, the others carry a REQUEST.
 QP_UTF8 = Charset("utf-8")
 QP_UTF8.body_encoding = QP
-KINDS = ("invitation", "update", "cancel", "reminder", "confirmation", "moved_up")
+KINDS = (
+    "invitation",
+    "update",
+    "cancel",
+    "reminder",
+    "confirmation",
+    "moved_up",
+    "withdrawal",  # this guest's invitation is withdrawn: a CANCEL to them alone
+    "resend",  # the current invitation again, with the guest's answer as it stands
+)
+CANCELS = ("cancel", "withdrawal")
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,7 @@ def _asks_again(kind: str, change: ChangeNote | None) -> bool:
     """Return True when the guest is asked to answer (invitation, reminder, a new time)."""
     if kind == "update":
         return change is None or change.asks_again
-    return kind in ("invitation", "reminder")
+    return kind in ("invitation", "reminder", "resend")
 
 
 def calendar_bytes(
@@ -101,11 +111,11 @@ def calendar_bytes(
     An update that keeps date and time keeps the guest's answer (PARTSTAT, RSVP=FALSE).
     """
     event: Event = invitation.event
-    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    method = "CANCEL" if kind in CANCELS else "REQUEST"
     cal = ics.calendar_header(event.title, method=method)
     vevent = ics.build_vevent(event, masked=False, url=None, dtstamp=now)
     vevent.pop("TRANSP", None)
-    if kind == "cancel":
+    if kind in CANCELS:
         vevent["STATUS"] = vText("CANCELLED")
     organizer = vCalAddress(f"mailto:{organizer_address(invitation, settings)}")
     organizer.params["CN"] = vText(_clean_cn(event.department.name))
@@ -115,7 +125,8 @@ def calendar_bytes(
     attendee.params["CUTYPE"] = vText("INDIVIDUAL")
     attendee.params["ROLE"] = vText("REQ-PARTICIPANT")
     asks = _asks_again(kind, change)
-    stat = "NEEDS-ACTION" if asks and kind != "reminder" else PARTSTAT[invitation.status]
+    known = kind in ("reminder", "resend")  # the guest's answer as it stands
+    stat = "NEEDS-ACTION" if asks and not known else PARTSTAT[invitation.status]
     attendee.params["PARTSTAT"] = vText(stat)
     attendee.params["RSVP"] = vText("TRUE" if asks else "FALSE")
     attendee.params["CN"] = vText(_clean_cn(contact.full_name or contact.email))
@@ -190,7 +201,7 @@ def compose(
         text = render_template("email/invitation.txt", **context)
         html = render_template("email/invitation.html", **context)
     calendar = calendar_bytes(invitation, kind, settings, now, change)
-    method = "CANCEL" if kind == "cancel" else "REQUEST"
+    method = "CANCEL" if kind in CANCELS else "REQUEST"
     event = invitation.event
     alternative = MIMEMultipart("alternative")
     alternative.attach(_text_part(text, "plain"))

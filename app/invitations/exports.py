@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from app.invitations.models import ANSWER_LABELS, Invitation
+from app.dates import format_day
+from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Invitation
 
 HEADERS = [
     _l("Salutation"),
@@ -43,11 +44,7 @@ def rows(invitations: list[Invitation], tz: str) -> list[list]:
     result = []
     for inv in invitations:
         c = inv.contact
-        answered = (
-            inv.responded_at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            if (inv.responded_at)
-            else ""
-        )
+        answered = format_day(inv.responded_at, "numeric_date_time", tz=zone)
         departments = ", ".join(link.department.name for link in inv.departments)
         result.append(
             [
@@ -60,7 +57,11 @@ def rows(invitations: list[Invitation], tz: str) -> list[list]:
                     c.email,
                     c.organisation,
                     c.function,
-                    str(ANSWER_LABELS.get(inv.status.value, inv.status.value)),
+                    str(
+                        WITHDRAWN_LABEL
+                        if inv.revoked
+                        else ANSWER_LABELS.get(inv.status.value, inv.status.value)
+                    ),
                     inv.plus_ones,
                     inv.needs,
                     inv.comment,

@@ -3,12 +3,11 @@
 import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses
-from itertools import groupby
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.contacts import dedup
+from app.contacts import dedup, queries
 from app.contacts.dedup import describe, tag_key
 from app.contacts.models import Contact, Tag, contact_tags
 from app.contacts.operations import save_contact
@@ -207,25 +206,37 @@ def _known_by_address(guests: list[dict]) -> tuple[list[Contact], list[dict]]:
         for n, g in enumerate(guests)
         if g.get("bare")
     }
-    query = (
-        select(Contact)
-        .where(Contact.email_key.in_(set(keys.values())), Contact.merged_into_id.is_(None))
-        .order_by(Contact.email_key)
-    )
-    found = db.session.scalars(query).all() if keys else []
-    single = {k: list(group) for k, group in groupby(found, key=lambda c: c.email_key)}
+    single = queries.contacts_by_email_keys(db.session, keys.values())  # also further addresses
     known = {n: single[k][0] for n, k in keys.items() if len(single.get(k, ())) == 1}
     rest = [g for n, g in enumerate(guests) if n not in known]
     return list(known.values()), rest
 
 
+def pasted_guests(lines: list[PastedLine]) -> list[dict]:
+    """Return the guests of the good pasted lines."""
+    return [guest for line in lines if not line.errors for guest in line.guests]
+
+
+def _address_key(guest: dict) -> str:
+    """Return "e:" and the match key of a pasted guest's address."""
+    try:
+        return "e:" + dedup.email_key(dedup.normalise_email(str(guest.get("email", ""))))
+    except dedup.InvalidEmail:
+        return ""
+
+
 def contacts_for_invite(
-    form, lines: list[PastedLine], *, actor, now
+    form, lines: list[PastedLine], *, actor, now, skip: frozenset[str] = frozenset()
 ) -> tuple[list[Contact], list[dict]]:
-    """Return the contacts the invite form names, creating contacts for good pasted lines."""
+    """Return the contacts the invite form names, creating contacts for good pasted lines.
+
+    ``skip`` holds the keys ("c:<contact id>", "e:<address key>") of guests the user chose
+    not to invite as possible duplicates (app/invitations/duplicates.py).
+    """
     contacts = contacts_by_ids(list(form.contact_ids.data or []))
     contacts += contacts_by_tags(list(form.tags.data or []))
-    guests = [guest for line in lines if not line.errors for guest in line.guests]
+    contacts = [c for c in contacts if f"c:{c.id}" not in skip]
+    guests = [g for g in pasted_guests(lines) if not skip or _address_key(g) not in skip]
     known, new = _known_by_address(guests)
     pasted, warnings = contacts_for_guests(new, actor=actor, now=now)
     return contacts + known + pasted, warnings

@@ -13,6 +13,7 @@ from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import OutboxMessage
 
 STATUSES = [a.value for a in Answer]
+WITHDRAWN = "withdrawn"  # a filter value beside the answers: invitations staff withdrew
 
 
 @dataclass
@@ -28,22 +29,34 @@ class GuestFilter:
         """Read the filter from query arguments, ignoring unusable values."""
         status = args.get("status")
         return cls(
-            status=status if status in STATUSES else None,
+            status=status if status in [*STATUSES, WITHDRAWN] else None,
             department=args.get("department") or None,
             q=(args.get("q") or "").strip(),
         )
 
 
 def summary(event: Event) -> dict[str, int]:
-    """Return invitation counts per answer, plus companions of accepted guests and places."""
+    """Return invitation counts per answer, plus companions of accepted guests and places.
+
+    Withdrawn invitations count apart (``withdrawn``), not as invited.
+    """
     rows = db.session.execute(
-        select(Invitation.status, func.count(), func.coalesce(func.sum(Invitation.plus_ones), 0))
+        select(
+            Invitation.status,
+            Invitation.revoked,
+            func.count(),
+            func.coalesce(func.sum(Invitation.plus_ones), 0),
+        )
         .where(Invitation.event_id == event.id)
-        .group_by(Invitation.status)
+        .group_by(Invitation.status, Invitation.revoked)
     ).all()
     counts = {status: 0 for status in STATUSES}
+    counts[WITHDRAWN] = 0
     companions = 0
-    for status, count, plus in rows:
+    for status, revoked, count, plus in rows:
+        if revoked:
+            counts[WITHDRAWN] += count
+            continue
         counts[status.value] = count
         if status == Answer.ACCEPTED:
             companions = plus
@@ -60,7 +73,7 @@ def per_department(event: Event) -> list[dict]:
         select(Department.code, Department.name, func.count(), func.sum(accepted))
         .join(InvitationDepartment, InvitationDepartment.department_id == Department.id)
         .join(Invitation, Invitation.id == InvitationDepartment.invitation_id)
-        .where(Invitation.event_id == event.id)
+        .where(Invitation.event_id == event.id, Invitation.revoked.is_(False))
         .group_by(Department.code, Department.name)
         .order_by(Department.name)
     ).all()
@@ -74,8 +87,10 @@ def guests(event: Event, flt: GuestFilter, limit: int | None = None) -> list[Inv
         .join(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.event_id == event.id)
     )
-    if flt.status:
-        stmt = stmt.where(Invitation.status == Answer(flt.status))
+    if flt.status == WITHDRAWN:
+        stmt = stmt.where(Invitation.revoked.is_(True))
+    elif flt.status:
+        stmt = stmt.where(Invitation.status == Answer(flt.status), Invitation.revoked.is_(False))
     if flt.department:
         stmt = stmt.where(
             Invitation.id.in_(

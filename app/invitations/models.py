@@ -33,6 +33,10 @@ ANSWER_LABELS = {
     "tentative": _l("maybe"),
     "waitlisted": _l("on the waiting list"),
 }
+# A withdrawn invitation keeps its row (one per guest and event): ``revoked`` (no more mail,
+# no answers) with ``suppressed`` saying why, so that the guest's link can tell them.
+WITHDRAWN = "withdrawn"
+WITHDRAWN_LABEL = _l("invitation withdrawn")
 
 
 class Invitation(db.Model):
@@ -75,6 +79,11 @@ class Invitation(db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def withdrawn(self) -> bool:
+        """Return True when staff withdrew the invitation (its link then says so)."""
+        return self.revoked and self.suppressed == WITHDRAWN
 
     def __repr__(self) -> str:
         return f"<Invitation event={self.event_id} contact={self.contact_id} {self.status}>"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 
 from app.contacts.models import Contact
 from app.contacts.operations import resolve
@@ -19,7 +19,8 @@ from app.events import policy
 from app.events.models import Event, Status
 from app.extensions import db
 from app.invitations import tokens
-from app.invitations.models import Answer, Invitation, InvitationDepartment
+from app.invitations.delivery import raise_sequence
+from app.invitations.models import WITHDRAWN, Answer, Invitation, InvitationDepartment
 from app.mail import outbox
 
 CHUNK = 1000
@@ -44,12 +45,14 @@ class InviteResult:
 
 
 def inviting_department(actor, event: Event) -> Department:
-    """Return the department on whose behalf the actor invites (comms invite as the owner)."""
+    """Return the department on whose behalf the actor invites: their own, whoever hosts.
+
+    Comms and administrators invite as their own department (issue 10.14); only an account
+    without a department invites as the owning department.
+    """
     if not policy.can_edit(actor, event):
         raise PermissionDenied(_("You may not invite guests to this event."))
-    if actor.department_id and actor.department_id in event.host_department_ids:
-        return actor.department
-    return event.department
+    return actor.department if actor.department_id else event.department
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -105,13 +108,19 @@ def invite(
     rows = []
     for chunk in _chunks(list(guests)):
         rows += db.session.execute(
-            select(Invitation.id, Invitation.contact_id, Invitation.token_nonce).where(
-                Invitation.event_id == event.id, Invitation.contact_id.in_(chunk)
-            )
+            select(
+                Invitation.id,
+                Invitation.contact_id,
+                Invitation.token_nonce,
+                (Invitation.revoked & (Invitation.suppressed == WITHDRAWN)).label("withdrawn"),
+            ).where(Invitation.event_id == event.id, Invitation.contact_id.in_(chunk))
         ).all()
+    withdrawn = [row.id for row in rows if row.withdrawn]
     for row in rows:
-        mine = row.token_nonce == nonces[row.contact_id]
+        mine = row.token_nonce == nonces[row.contact_id] or row.withdrawn
         (result.invited if mine else result.already_invited).append(row.id)
+    if withdrawn:
+        _reinstate(event, withdrawn, now=now)
     insert_ignoring_conflicts(
         db.session,
         InvitationDepartment,
@@ -137,6 +146,22 @@ def invite(
     return result
 
 
+def _reinstate(event: Event, invitation_ids: list[int], *, now: datetime) -> None:
+    """Invite withdrawn guests again on their old row, as new guests with the same link.
+
+    Their calendar removed the event with the withdrawal's CANCEL, so the new REQUEST needs a
+    higher SEQUENCE than that (docs: invitations-interop.md).
+    """
+    for chunk in _chunks(invitation_ids):
+        db.session.execute(
+            update(Invitation)
+            .where(Invitation.id.in_(chunk))
+            .values(revoked=False, suppressed="", status=Answer.PENDING, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    raise_sequence(event)
+
+
 def person_clashes(event: Event, contact_ids: list[int], *, viewer) -> list[dict]:
     """Warn about guests invited to another overlapping event whose guests the viewer may see."""
     warnings = []
@@ -150,6 +175,7 @@ def person_clashes(event: Event, contact_ids: list[int], *, viewer) -> list[dict
                 Event.status != Status.CANCELLED,
                 and_(Event.starts_at < event.ends_at, Event.ends_at > event.starts_at),
                 Invitation.status != Answer.DECLINED,
+                Invitation.revoked.is_(False),
                 # A confidential event or a draft closed to the viewer stays unnamed (issue 8.2).
                 policy.details_clause(viewer),
             )

@@ -15,13 +15,20 @@ from app.events.loading import editable_event_or_404
 from app.events.models import Event
 from app.extensions import db
 from app.form_choices import as_choices
-from app.invitations import exports, guestlist
+from app.invitations import duplicates, exports, guestlist
 from app.invitations.answers import respond
-from app.invitations.delivery import retry
+from app.invitations.delivery import resend, retry
 from app.invitations.forms import InviteForm, RecordAnswerForm
-from app.invitations.guest_input import contacts_for_invite, read_pasted
-from app.invitations.models import ANSWER_LABELS, Answer, Invitation
+from app.invitations.guest_input import (
+    contacts_by_ids,
+    contacts_by_tags,
+    contacts_for_invite,
+    pasted_guests,
+    read_pasted,
+)
+from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Answer, Invitation
 from app.invitations.operations import invite
+from app.invitations.withdrawal import will_mail, withdraw
 from app.mail.models import MailStatus
 
 MAX_PICKED = 500  # ticked contacts kept when the form is shown again
@@ -68,7 +75,15 @@ def _contact_label(contact: Contact) -> str:
     return f"{contact.full_name} <{contact.email}>" if contact.full_name else contact.email
 
 
-def _page(event: Event, form: InviteForm, *, bad_lines=(), error: str = "", status: int = 200):
+def _page(
+    event: Event,
+    form: InviteForm,
+    *,
+    bad_lines=(),
+    error: str = "",
+    review: duplicates.Review | None = None,
+    status: int = 200,
+):
     """Render the guest list page with the invite form as it stands."""
     flt = guestlist.GuestFilter.from_args(request.args)
     rows = guestlist.guests(event, flt)
@@ -83,9 +98,11 @@ def _page(event: Event, form: InviteForm, *, bad_lines=(), error: str = "", stat
         form=form,
         bad_lines=bad_lines,
         invite_error=error,
+        review=review,
         answer_form=RecordAnswerForm(),
         confirm=ConfirmForm(),
         answer_labels=ANSWER_LABELS,
+        withdrawn_label=WITHDRAWN_LABEL,
     )
     return page, status
 
@@ -113,7 +130,14 @@ def invite_guests(event_id: int):
         bad = [line for line in lines if line.errors]
         if bad and not form.skip_invalid.data:
             return _page(event, form, bad_lines=bad, status=422)  # nobody invited yet
-        contacts, warnings = contacts_for_invite(form, lines, actor=current_user, now=_now())
+        picked = contacts_by_ids(list(form.contact_ids.data or []))
+        picked += contacts_by_tags(list(form.tags.data or []))
+        review = duplicates.review(event, picked, pasted_guests(lines), request.form)
+        if review.open:  # nobody invited until every possible duplicate is decided
+            return _page(event, form, review=review, status=422)
+        contacts, warnings = contacts_for_invite(
+            form, lines, actor=current_user, now=_now(), skip=frozenset(review.dropped)
+        )
         result = invite(
             event,
             contacts,
@@ -152,7 +176,9 @@ def record_answer(event_id: int, invitation_id: int):
     event = _event_or_403(event_id)
     invitation = _invitation(event, invitation_id)
     form = RecordAnswerForm()
-    if form.validate_on_submit():
+    if invitation.revoked:
+        flash(_("This invitation has been withdrawn."), "error")
+    elif form.validate_on_submit():
         try:
             reply = respond(
                 invitation,
@@ -186,6 +212,54 @@ def retry_delivery(event_id: int, invitation_id: int):
     if ConfirmForm().validate_on_submit() and row is not None and row.status == MailStatus.FAILED:
         retry(row, now=_now())
         flash(_("The mail will be sent again."), "success")
+    return redirect(url_for("invitations.index", event_id=event.id))
+
+
+@bp.route("/<int:invitation_id>/withdraw", methods=["GET", "POST"])
+def withdraw_invitation(event_id: int, invitation_id: int):
+    """Confirm, then withdraw one guest's invitation (a cancellation to that guest only)."""
+    event = _event_or_403(event_id)
+    invitation = _invitation(event, invitation_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            mailed = withdraw(invitation, actor=current_user, now=_now())
+        except (ValidationError, PermissionDenied) as error:
+            flash(_describe(error), "error")
+        else:
+            name = invitation.contact.full_name or invitation.contact.email
+            told = _("The invitation of %(name)s was withdrawn; they are told by mail.", name=name)
+            flash(told if mailed else _("The invitation of %(name)s was withdrawn.", name=name))
+        return redirect(url_for("invitations.index", event_id=event.id))
+    return render_template(
+        "invitations/withdraw.html",
+        event=event,
+        invitation=invitation,
+        form=form,
+        mails=will_mail(invitation),
+    )
+
+
+@bp.post("/resend")
+def resend_invitations(event_id: int):
+    """Send the current invitation again to the ticked guests."""
+    event = _event_or_403(event_id)
+    ids = [int(v) for v in request.form.getlist("invitation_ids") if v.isdigit()]
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+    elif not ids:
+        flash(_("Tick the guests who should get the invitation again."), "warning")
+    else:
+        rows = db.session.scalars(
+            select(Invitation).where(Invitation.event_id == event.id, Invitation.id.in_(ids))
+        ).all()
+        queued = resend(list(rows), now=_now())
+        message = ngettext(
+            "%(num)d invitation is being sent again.",
+            "%(num)d invitations are being sent again.",
+            len(queued),
+        )
+        flash(message, "success" if queued else "warning")
     return redirect(url_for("invitations.index", event_id=event.id))
 
 

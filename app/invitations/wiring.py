@@ -6,7 +6,7 @@ Contacts, mail and events import nothing of invitations; they call what is regis
 from app.contacts import hooks
 from app.events import hooks as event_hooks
 from app.events.operations import rescheduled
-from app.invitations import contact_changes, delivery
+from app.invitations import contact_changes, contact_merge_undo, delivery
 from app.invitations.emails import KINDS
 from app.mail import renderers
 
@@ -17,6 +17,7 @@ def install() -> None:
     hooks.add(hooks.address_change_guards, contact_changes.invited_elsewhere)
     hooks.add(hooks.on_readdress, contact_changes.readdress_contact)
     hooks.add(hooks.on_merge, contact_changes.merge_invitations)
+    hooks.add(hooks.on_unmerge, contact_merge_undo.unmerge_invitations)
     hooks.add(hooks.invitation_counters, contact_changes.invitation_counts)
     event_hooks.add(event_hooks.guest_counters, delivery.count_guests)
     rescheduled.connect(delivery.on_rescheduled)  # blinker keeps one connection per receiver

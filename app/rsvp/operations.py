@@ -12,14 +12,16 @@ from app.invitations.models import Invitation
 from app.invitations.tokens import token_hash
 
 
-def find_by_token(token: str) -> Invitation | None:
-    """Return the live invitation a token belongs to, or None."""
+def find_by_token(token: str, *, withdrawn: bool = False) -> Invitation | None:
+    """Return the invitation a token belongs to, or None; a withdrawn one only when asked."""
     if not token or len(token) > 64:
         return None
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_hash == token_hash(token))
     )
-    return None if invitation is None or invitation.revoked else invitation
+    if invitation is None or (invitation.revoked and not (withdrawn and invitation.withdrawn)):
+        return None
+    return invitation
 
 
 def opt_out(invitation: Invitation, *, now: datetime) -> None:

@@ -57,9 +57,9 @@ class RsvpForm(FlaskForm):
     submit = SubmitField(_l("Send answer"))
 
 
-def _invitation_or_404(token: str):
+def _invitation_or_404(token: str, *, withdrawn: bool = False):
     """Return the invitation of a token, or the friendly 404 page."""
-    invitation = operations.find_by_token(token)
+    invitation = operations.find_by_token(token, withdrawn=withdrawn)
     if invitation is None:
         abort(404)
     return invitation
@@ -103,9 +103,12 @@ def _flash_reply(reply: answers.Reply) -> None:
 @limiter.limit(_address_limit, methods=["POST"])
 @limiter.limit(_link_limit, methods=["POST"], key_func=_token_key)
 def answer(token: str):
-    """Show the invitation and take the guest's answer."""
-    invitation = _invitation_or_404(token)
+    """Show the invitation and take the guest's answer; a withdrawn one only says so."""
+    invitation = _invitation_or_404(token, withdrawn=True)
     now = datetime.now(UTC)
+    if invitation.withdrawn:
+        page = render_template("rsvp/withdrawn.html", event=invitation.event, token=token)
+        return page, (409 if request.method == "POST" else 200)
     form = RsvpForm(obj=invitation if invitation.responded_at else None)
     if form.validate_on_submit():
         try:
@@ -154,8 +157,8 @@ def download(token: str):
 @limiter.limit(_address_limit, methods=["POST"])
 @limiter.limit(_link_limit, methods=["POST"], key_func=_token_key)
 def optout(token: str):
-    """Confirm, then stop all further invitations to this guest."""
-    invitation = _invitation_or_404(token)
+    """Confirm, then stop all further invitations to this guest (also after a withdrawal)."""
+    invitation = _invitation_or_404(token, withdrawn=True)
     form = FlaskForm()
     if form.validate_on_submit():
         operations.opt_out(invitation, now=datetime.now(UTC))

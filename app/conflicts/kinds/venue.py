@@ -3,16 +3,20 @@
 Setup and teardown buffers count (the stored occupied range); touching ranges are fine.
 """
 
-from sqlalchemy import and_, bindparam, literal, select
-from sqlalchemy.orm import aliased
+from datetime import timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import and_, bindparam, func, literal, select
 
 from app.conflicts import describe
 from app.conflicts.conflict import Conflict, pair_of
-from app.conflicts.overlap import hit_row, param, time_overlap
+from app.conflicts.overlap import day_overlap, hit_row, param, time_overlap
 from app.conflicts.scope import Checked, Shape, Window
 from app.events.models import Event, Status
+from app.events.occupancy import occupied_range
 from app.extensions import db
 from app.sqltypes import UTCDateTime
+from app.venues.models import Venue
 
 NAME = "venue"
 KEY_PREFIXES = ("venue",)
@@ -47,26 +51,66 @@ def part(shape: Shape):
 def for_proposal(checked: Checked, rows) -> list[Conflict]:
     """Return a conflict per other event holding the checked event's venue."""
     p, venue = checked.proposal, checked.venue
+    occ_from, occ_until = occupied_range(p.starts_at, p.ends_at, venue)
+    mine = SimpleNamespace(
+        starts_at=p.starts_at, ends_at=p.ends_at, occupied_from=occ_from, occupied_until=occ_until
+    )
     found = []
     for row in rows:
         other = checked.describe.events[row[1]]
-        found.append(describe.venue_conflict(p.event_id, p.days[0], venue, other, checked.describe))
+        found.append(
+            describe.venue_conflict(p.event_id, p.days[0], venue, other, checked.describe, mine)
+        )
     return found
 
 
 def _pairs(win: Window) -> set[tuple[int, int]]:
-    """Return the pairs of events holding one venue at once, one of them in the window."""
-    mine, theirs = aliased(Event), aliased(Event)
+    """Return the pairs of events holding one venue at once, one of them in the window.
+
+    The candidates are the events near the window's time span (widened by the largest venue
+    buffers), joined with each other in one hash join: much faster than one range-index probe
+    per event of the window, and the same pairs.
+    """
+    mine = [e for e in win.events().values() if e.venue_id is not None]
+    if not mine:
+        return set()
+    buffers = db.session.scalar(select(func.max(Venue.setup_minutes + Venue.teardown_minutes)))
+    margin = timedelta(days=2 + (buffers or 0) // 1440)  # + a day for UTC against local days
+    near = (
+        select(
+            Event.id,
+            Event.venue_id,
+            Event.occupied_from,
+            Event.occupied_until,
+            Event.first_day,
+            Event.last_day,
+        )
+        .where(
+            Event.venue_id.is_not(None),
+            Event.status != Status.CANCELLED,
+            day_overlap(
+                Event.first_day,
+                Event.last_day,
+                min(e.occupied_from for e in mine).date() - margin,
+                max(e.occupied_until for e in mine).date() + margin,
+            ),
+            win.among(Event.id),
+        )
+        .cte("near")
+    )
+    a, b = near.alias("a"), near.alias("b")
     stmt = (
-        select(mine.id, theirs.id)
+        select(a.c.id, b.c.id)
         .join(
-            theirs,
+            b,
             and_(
-                theirs.id != mine.id,
-                _holds(theirs, mine.venue_id, mine.occupied_from, mine.occupied_until),
+                b.c.venue_id == a.c.venue_id,
+                b.c.id != a.c.id,
+                b.c.occupied_from < a.c.occupied_until,
+                b.c.occupied_until > a.c.occupied_from,
             ),
         )
-        .where(win.condition(mine), mine.venue_id.is_not(None), win.among(theirs.id))
+        .where(a.c.first_day <= win.last, a.c.last_day >= win.first)
     )
     return {tuple(sorted(row)) for row in db.session.execute(stmt)}
 

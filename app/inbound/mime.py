@@ -1,0 +1,173 @@
+"""Reading received mail: headers, the calendar parts, the text, dropping other attachments."""
+
+import re
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from html.parser import HTMLParser
+
+CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar")
+# Parts a reply or a bounce is made of; everything else (pictures, documents) is dropped.
+KEPT_TYPES = {
+    "text/plain",
+    "text/html",
+    "message/rfc822",
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "text/rfc822-headers",
+    "message/disposition-notification",
+    *CALENDAR_TYPES,
+}
+TEXT_MAX = 10_000
+SMTP_POLICY = policy.compat32.clone(linesep="\r\n")
+
+
+def parse(raw: bytes) -> Message:
+    """Parse a message leniently (compat32 keeps broken headers readable)."""
+    return BytesParser(policy=policy.compat32).parsebytes(raw)
+
+
+def header(message: Message, name: str) -> str:
+    """Return a header decoded to text (RFC 2047 words included), or ''."""
+    value = message.get(name)
+    if value is None:
+        return ""
+    try:
+        return str(make_header(decode_header(str(value)))).strip()
+    except (ValueError, LookupError, UnicodeError):
+        return str(value).strip()
+
+
+def is_calendar(part: Message) -> bool:
+    """Return True for an iCalendar part, also one sent as application/octet-stream *.ics."""
+    if part.get_content_type() in CALENDAR_TYPES:
+        return True
+    name = part.get_filename() or part.get_param("name") or ""
+    return str(name).lower().endswith(".ics")
+
+
+def _kept(part: Message) -> bool:
+    """Return True when a leaf part is part of the reply rather than an attachment."""
+    if is_calendar(part):
+        return True
+    disposition = (part.get_content_disposition() or "").lower()
+    content_type = part.get_content_type()
+    if content_type.startswith("message/") or content_type == "text/rfc822-headers":
+        return content_type in KEPT_TYPES
+    return content_type in KEPT_TYPES and disposition != "attachment"
+
+
+def drop_attachments(raw: bytes) -> tuple[bytes, list[str]]:
+    """Return the message without attachments other than calendar parts, and what was dropped.
+
+    The bytes stay exactly as received when nothing is dropped.
+    """
+    message = parse(raw)
+    dropped: list[str] = []
+    _prune(message, dropped)
+    if not dropped:
+        return raw, []
+    return message.as_bytes(policy=SMTP_POLICY), dropped
+
+
+def _prune(message: Message, dropped: list[str]) -> None:
+    """Remove unwanted leaves from a multipart tree, recursing into forwarded messages."""
+    if message.get_content_type() == "message/rfc822":
+        for inner in message.get_payload() or []:
+            if isinstance(inner, Message):
+                _prune(inner, dropped)
+        return
+    if not message.is_multipart():
+        return
+    kept = []
+    for part in message.get_payload():
+        if part.is_multipart() or part.get_content_type() == "message/rfc822":
+            _prune(part, dropped)
+            kept.append(part)
+        elif _kept(part):
+            kept.append(part)
+        else:
+            dropped.append(f"{part.get_content_type()} {part.get_filename() or ''}".strip())
+    message.set_payload(kept)
+
+
+def walk(message: Message):
+    """Yield every leaf part, also those of forwarded messages (message/rfc822)."""
+    for part in message.walk():
+        if not part.is_multipart():
+            yield part
+
+
+def decoded_text(part: Message) -> str:
+    """Return a text part's content decoded from QP/base64 and its charset."""
+    payload = part.get_payload(decode=True)
+    if payload is None:
+        payload = str(part.get_payload() or "").encode()
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:
+        return payload.decode("utf-8", "replace")
+
+
+def calendar_texts(message: Message) -> list[str]:
+    """Return the text of every calendar part (inline, attached, or in a forwarded message)."""
+    return [decoded_text(part) for part in walk(message) if is_calendar(part)]
+
+
+class _TextOfHtml(HTMLParser):
+    """Collect the readable text of HTML: no scripts, styles or markup, blocks on new lines."""
+
+    BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
+    HIDDEN = {"script", "style", "head", "title"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        """Start hiding invisible content, or break the line at a block."""
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.pieces.append("\n")
+
+    def handle_endtag(self, tag):
+        """Stop hiding, or break the line after a block."""
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self.pieces.append("\n")
+
+    def handle_data(self, data):
+        """Keep visible text."""
+        if not self.hidden:
+            self.pieces.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Return the visible text of an HTML body, as plain text (never rendered)."""
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    lines = [" ".join(line.split()) for line in "".join(parser.pieces).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def plain_text(message: Message) -> str:
+    """Return the message's own text (plain preferred, else HTML as text), at most TEXT_MAX."""
+    plain = html = None
+    for part in message.walk():
+        if part.get_content_type() == "message/rfc822":
+            break  # a forwarded message is not the sender's own words
+        if part.is_multipart() or (part.get_content_disposition() or "") == "attachment":
+            continue
+        if part.get_content_type() == "text/plain" and plain is None:
+            plain = decoded_text(part)
+        elif part.get_content_type() == "text/html" and html is None:
+            html = decoded_text(part)
+    text = plain if plain and plain.strip() else html_to_text(html or "")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+    return text.strip()[:TEXT_MAX]

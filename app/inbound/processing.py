@@ -1,0 +1,226 @@
+"""What a received message means, and applying it: the order of issue 11, one message at a time.
+
+Bounces are looked at before auto-replies: mail servers mark their delivery reports with
+``Auto-Submitted: auto-replied`` too, yet a report of a permanent failure must reach the guest
+list. Calendar replies set the answer exactly as the guest's link would (answers.respond).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+from email.utils import parseaddr
+
+from sqlalchemy import select
+
+from app.contacts.models import Contact
+from app.errors import ValidationError
+from app.events.models import Event
+from app.extensions import db
+from app.inbound import itip, mime, signals
+from app.inbound.addresses import tokens_in
+from app.inbound.models import InboundMessage, Kind, State
+from app.invitations import answers
+from app.invitations.models import Answer, Invitation
+from app.invitations.tokens import token_hash
+from app.mail.models import MailStatus, OutboxMessage
+
+PARTSTATS = {
+    "ACCEPTED": Answer.ACCEPTED,
+    "DECLINED": Answer.DECLINED,
+    "TENTATIVE": Answer.TENTATIVE,
+}
+RECIPIENT_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "Cc")
+
+
+@dataclass
+class Outcome:
+    """What processing decided for one message."""
+
+    kind: Kind
+    state: State
+    invitation: Invitation | None = None
+    detail: dict = field(default_factory=dict)
+
+
+def process(message: InboundMessage, *, now: datetime) -> InboundMessage:
+    """Classify a stored message and apply what it says; flushes, never commits."""
+    parsed = mime.parse(message.raw or b"")
+    outcome = _classify(message, parsed, now)
+    about = {"subject": mime.header(parsed, "Subject")[:300], "from": _sender(parsed)}
+    message.kind, message.state = outcome.kind, outcome.state
+    message.invitation_id = outcome.invitation.id if outcome.invitation else None
+    message.detail = {**(message.detail or {}), **about, **outcome.detail}
+    message.processed_at = now
+    db.session.flush()
+    return message
+
+
+def _sender(parsed: Message) -> str:
+    """Return the bare From address."""
+    return parseaddr(mime.header(parsed, "From"))[1][:254]
+
+
+def _classify(message: InboundMessage, parsed: Message, now: datetime) -> Outcome:
+    """Return the outcome of one message, applying answers and delivery failures on the way."""
+    invitation = _addressed(message, parsed)
+    bounce = signals.bounce_of(parsed, message.envelope_from)
+    if bounce is not None:
+        return _bounced(bounce, invitation)
+    if signals.is_auto_reply(parsed):
+        return Outcome(Kind.AUTO_REPLY, State.RECORDED, invitation)
+    events = itip.replies(mime.calendar_texts(parsed))
+    if events:
+        return _calendar_reply(events, invitation, now)
+    text = mime.plain_text(parsed)
+    if invitation is None:
+        return Outcome(Kind.UNKNOWN, State.REVIEW, None, {"text": text})
+    same = _sender(parsed).casefold() == invitation.contact.email_key
+    kind = Kind.HUMAN if same else Kind.OTHER_SENDER
+    return Outcome(kind, State.REVIEW, invitation, {"text": text})
+
+
+def _addressed(message: InboundMessage, parsed: Message) -> Invitation | None:
+    """Return the live invitation whose reply address the message was sent to, or None.
+
+    The envelope decides; the headers only when the envelope names no reply address (a file).
+    """
+    tokens = tokens_in([message.envelope_to]) if message.envelope_to else []
+    if not tokens:
+        tokens = tokens_in([str(v) for name in RECIPIENT_HEADERS for v in parsed.get_all(name, [])])
+    for token in tokens:
+        invitation = db.session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash(token))
+        )
+        if invitation is not None and not invitation.revoked:
+            return invitation
+    return None
+
+
+def _bounced(bounce: signals.Bounce, invitation: Invitation | None) -> Outcome:
+    """Mark the bounced mail failed when the failure is permanent; else only record it."""
+    detail = {
+        "status": bounce.status,
+        "diagnostic": bounce.diagnostic,
+        "recipient": bounce.recipient,
+        "original_message_id": bounce.original_message_id,
+    }
+    row = None
+    if bounce.original_message_id:
+        row = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.message_id == bounce.original_message_id)
+        )
+    if row is None and invitation is not None:
+        row = db.session.scalar(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.invitation_id == invitation.id,
+                OutboxMessage.status == MailStatus.SENT,
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+    if row is not None and row.invitation_id is not None:
+        invitation = db.session.get(Invitation, row.invitation_id)
+    if not bounce.permanent or row is None:
+        detail["reason"] = "temporary" if not bounce.permanent else "no_matching_mail"
+        return Outcome(Kind.BOUNCE, State.RECORDED, invitation, detail)
+    row.status = MailStatus.FAILED
+    row.last_error = f"bounced {bounce.status}: {bounce.diagnostic}"[:1000]
+    return Outcome(Kind.BOUNCE, State.APPLIED, invitation, detail)
+
+
+def _by_uid(events: list[itip.ReplyEvent]) -> tuple[Invitation | None, itip.ReplyEvent | None]:
+    """Find the invitation without a token: the event's UID, then its single ATTENDEE."""
+    for reply in events:
+        event = db.session.scalar(select(Event).where(Event.uid == reply.uid))
+        if not reply.uid or event is None or len(reply.attendees) != 1:
+            continue
+        invitation = db.session.scalar(
+            select(Invitation)
+            .join(Contact, Contact.id == Invitation.contact_id)
+            .where(
+                Invitation.event_id == event.id,
+                Contact.email_key == reply.attendees[0].key,
+                Invitation.revoked.is_(False),
+            )
+        )
+        if invitation is not None:
+            return invitation, reply
+    return None, None
+
+
+def _calendar_reply(
+    events: list[itip.ReplyEvent], invitation: Invitation | None, now: datetime
+) -> Outcome:
+    """Apply a REPLY to the invitation it answers, or hold it for review."""
+    if invitation is None:
+        invitation, reply = _by_uid(events)
+        if invitation is None:
+            return Outcome(Kind.UNKNOWN, State.REVIEW, None, {"reason": "no_invitation"})
+    else:
+        reply = next((e for e in events if e.uid == invitation.event.uid), None)
+        if reply is None:
+            detail = {"reason": "other_event", "uid": events[0].uid}
+            return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail)
+    key = invitation.contact.email_key
+    attendee = next((a for a in reply.attendees if a.key == key), None)
+    if attendee is None and len(reply.attendees) == 1:
+        attendee = reply.attendees[0]
+    detail = {
+        "uid": reply.uid,
+        "sequence": reply.sequence,
+        "dtstamp": reply.dtstamp.isoformat() if reply.dtstamp else None,
+        "partstat": attendee.partstat if attendee else "",
+        "attendee": attendee.address if attendee else "",
+        "comment": reply.comment[: answers.TEXT_MAX],
+    }
+    if attendee is None or attendee.key != key or attendee.sent_by:
+        return Outcome(Kind.OTHER_SENDER, State.REVIEW, invitation, detail | {"reason": "attendee"})
+    return _apply(invitation, reply, attendee, now, detail)
+
+
+def _apply(
+    invitation: Invitation,
+    reply: itip.ReplyEvent,
+    attendee: itip.Attendee,
+    now: datetime,
+    detail: dict,
+) -> Outcome:
+    """Set the answer of a matched REPLY unless it is outdated or needs a person."""
+    answer = PARTSTATS.get(attendee.partstat)
+    if reply.method == "COUNTER" or answer is None:
+        reason = "counter" if reply.method == "COUNTER" else attendee.partstat.lower()
+        return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | {"reason": reason})
+    if reply.sequence < invitation.event.sequence:
+        return _recorded(invitation, detail, "older_sequence")
+    answered = invitation.responded_at
+    if reply.dtstamp and answered and reply.dtstamp < answered:
+        return _recorded(invitation, detail, "older_than_answer")
+    keep = answer == Answer.ACCEPTED
+    try:
+        result = answers.respond(
+            invitation,
+            answer,
+            now=now,
+            plus_ones=invitation.plus_ones if keep else 0,
+            comment=reply.comment[: answers.TEXT_MAX] or invitation.comment,
+            needs=invitation.needs,
+        )
+    except ValidationError as error:
+        messages = [str(m) for ms in error.errors.values() for m in ms]
+        refused = {"reason": "refused", "errors": messages}
+        return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | refused)
+    if not result.changed:
+        return _recorded(invitation, detail, "unchanged")
+    # respond() knows the link and staff; the answer came by mail, at the guest's DTSTAMP.
+    invitation.response_source = "mail"
+    if reply.dtstamp and reply.dtstamp < now:
+        invitation.responded_at = reply.dtstamp
+    return Outcome(
+        Kind.CALENDAR_REPLY, State.APPLIED, invitation, detail | {"answer": result.status.value}
+    )
+
+
+def _recorded(invitation: Invitation, detail: dict, reason: str) -> Outcome:
+    """Return the outcome of a reply kept for the record only."""
+    return Outcome(Kind.CALENDAR_REPLY, State.RECORDED, invitation, detail | {"reason": reason})

@@ -1,0 +1,139 @@
+"""The inbound SMTP/LMTP server: accepts mail for rsvp+<token>@MAIL_DOMAIN, stores, then processes.
+
+A message is acknowledged (250) only after the transaction that stores it has committed; the
+processing runs afterwards in one background thread, so that a slow or failing step never
+costs the sender a retry, and whatever is left over is picked up by ``process_pending``.
+"""
+
+import asyncio
+import logging
+import threading
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP
+from flask import Flask
+
+from app.extensions import db
+from app.inbound.addresses import rsvp_token
+from app.inbound.inbox import process_pending, store
+
+log = logging.getLogger(__name__)
+
+
+class Processor:
+    """One background thread that processes stored messages whenever it is woken."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="inbound-processor", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread; it first processes what an earlier run left stored."""
+        self.wake.set()
+        self.thread.start()
+
+    def _run(self) -> None:
+        """Process pending messages each time new ones were stored, until stopped."""
+        while not self.stopping.is_set():
+            self.wake.wait(timeout=30)
+            self.wake.clear()
+            with self.app.app_context():
+                try:
+                    process_pending()
+                except Exception:
+                    log.exception("processing inbound mail failed; the messages stay stored")
+                finally:
+                    db.session.remove()
+
+    def stop(self) -> None:
+        """Finish the current round and stop."""
+        self.stopping.set()
+        self.wake.set()
+        self.thread.join(timeout=30)
+
+
+class InboundHandler:
+    """aiosmtpd handler: refuses other recipients (550), stores each message, answers 250."""
+
+    def __init__(self, app: Flask, processor: Processor | None, *, lmtp: bool = False) -> None:
+        self.app = app
+        self.processor = processor
+        self.lmtp = lmtp
+        self.domain = app.config["MAIL_DOMAIN"]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        """Accept only the per-invitation reply addresses."""
+        if rsvp_token(address, self.domain) is None:
+            return "550 5.1.1 No such recipient here: only rsvp+<token> addresses"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        """Store the message and acknowledge it once the store is committed."""
+        raw = envelope.original_content or b""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(
+                None, self._store, raw, list(envelope.rcpt_tos), envelope.mail_from or ""
+            )
+        except Exception:
+            log.exception("could not store an inbound message")
+            return self._each(envelope, "451 4.3.0 Could not store the message; try again later")
+        if self.processor is not None:
+            self.processor.wake.set()
+        return self._each(envelope, "250 2.0.0 OK: stored")
+
+    def _each(self, envelope, reply: str) -> str:
+        """Return the reply once, or (LMTP) once per recipient."""
+        return "\r\n".join([reply] * len(envelope.rcpt_tos)) if self.lmtp else reply
+
+    def _store(self, raw: bytes, recipients: list[str], sender: str) -> None:
+        """Store and commit one message in the app's context (runs in a worker thread)."""
+        with self.app.app_context():
+            try:
+                store(raw, envelope_to=recipients, envelope_from=sender, now=datetime.now(UTC))
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+
+
+class InboundController(Controller):
+    """The aiosmtpd controller: SMTP or LMTP, size limit, and port 0 for a free port."""
+
+    def __init__(self, handler: InboundHandler, *, host: str, port: int, max_bytes: int) -> None:
+        super().__init__(handler, hostname=host, port=port, data_size_limit=max_bytes)
+        self.lmtp = handler.lmtp
+
+    def factory(self):
+        """Return the protocol object for one connection."""
+        server_class = LMTP if self.lmtp else SMTP
+        return server_class(self.handler, **self.SMTP_kwargs)
+
+    def _trigger_server(self):
+        """Learn the port that was bound (port 0) before aiosmtpd connects to it."""
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@contextmanager
+def inbound_server(app: Flask, *, host: str = "127.0.0.1", port: int = 2525, lmtp: bool = False):
+    """Run the inbound server with its processor; yield the controller (its .port is bound)."""
+    processor = Processor(app)
+    handler = InboundHandler(app, processor, lmtp=lmtp)
+    max_bytes = int(app.config.get("INBOUND_MAX_BYTES", 2 * 1024 * 1024))
+    controller = InboundController(handler, host=host, port=port, max_bytes=max_bytes)
+    processor.start()
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+        processor.stop()

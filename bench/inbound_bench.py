@@ -1,0 +1,211 @@
+"""Inbound mail benchmark: calendar replies ingested from files and over SMTP (issue 11).
+
+N mails (93% calendar replies mixed accept/decline/tentative, 5% out-of-office, 2% bounces,
+built from the corpus in tests/data/inbound) for N invitations in the PostgreSQL database
+``stadtkalender_inboundbench`` (created, migrated and dropped here):
+(a) from files: store + commit per mail, then processing; target >= 300 replies/s end to end;
+(b) over SMTP: the inbound server (store, commit, 250) against a bare aiosmtpd server that only
+keeps the bytes, the same mails over one connection each; target ratio >= 0.5.
+
+Run alone: ``.venv/bin/python bench/inbound_bench.py [--count 10000]``.
+"""
+
+import argparse
+import base64
+import os
+import re
+import smtplib
+import socket
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("STADTKALENDER_ENV", "test")
+
+import psycopg  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import delete, func, select  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.accounts.models import Role, User  # noqa: E402
+from app.contacts.models import Contact  # noqa: E402
+from app.departments.models import Department  # noqa: E402
+from app.events.operations import EventInput, create_event  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.inbound.inbox import process_pending, store  # noqa: E402
+from app.inbound.models import InboundMessage, State  # noqa: E402
+from app.inbound.server import inbound_server  # noqa: E402
+from app.invitations.models import Invitation  # noqa: E402
+from app.invitations.operations import invite  # noqa: E402
+from app.invitations.tokens import token_for  # noqa: E402
+from config import TestConfig  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DATABASE = "stadtkalender_inboundbench"
+CORPUS = ROOT / "tests" / "data" / "inbound"
+B64 = re.compile(r"\{\{BASE64\}\}\n(.*?)\{\{/BASE64\}\}\n", re.S)
+FILE_TARGET, SMTP_TARGET = 300.0, 0.5
+
+
+def _url() -> str:
+    """Return the SQLAlchemy URL of the benchmark database."""
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{DATABASE}"
+
+
+def _recreate(drop_only: bool = False) -> None:
+    """Drop (and unless drop_only, create) the benchmark database."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+
+def _mail(name: str, number: int, **values: str) -> bytes:
+    """Return a corpus mail with placeholders filled and a Message-ID of its own."""
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key.upper() + "}}", value)
+    text = B64.sub(lambda m: base64.encodebytes(m.group(1).encode()).decode(), text)
+    text = re.sub(r"(?im)^Message-I[dD]: .*$", f"Message-ID: <bench-{number}@example.org>", text)
+    return text.replace("\n", "\r\n").encode()
+
+
+def _mails(count: int, domain: str, now: datetime) -> list[tuple[str, bytes]]:
+    """Invite ``count`` guests to one event and return (envelope recipient, mail) per guest."""
+    department = Department(code="bench", name="Amt für Benchmarks", email="bench@stadt.example")
+    actor = User(
+        email="bench@stadt.example",
+        name="Bench",
+        role=Role.STAFF,
+        department=department,
+        created_at=now,
+        password_hash="!",  # cannot log in
+    )
+    db.session.add_all([department, actor])
+    db.session.flush()
+    start = (now + timedelta(days=30)).replace(tzinfo=None, hour=18, minute=0, second=0)
+    fields = EventInput(
+        title="Empfang", start=start, end=start + timedelta(hours=2), status="published"
+    )
+    event = create_event(fields, actor=actor, now=now)
+    contacts = [
+        Contact(
+            first_name="Gast",
+            last_name=f"Nummer {n}",
+            email=f"gast{n}@example.org",
+            email_key=f"gast{n}@example.org",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(contacts)
+    db.session.flush()
+    invite(event, contacts, actor=actor, now=now, secret_key=TestConfig.SECRET_KEY)
+    db.session.commit()
+    kinds = ["gmail_accept.eml", "apple_mail_decline.eml", "thunderbird_tentative.eml"]
+    result = []
+    for n, invitation in enumerate(db.session.scalars(select(Invitation).order_by(Invitation.id))):
+        token = token_for(invitation.token_nonce, TestConfig.SECRET_KEY)
+        name = kinds[n % 3]
+        if n % 100 < 5:
+            name = "exchange_out_of_office.eml"
+        elif n % 100 < 7:
+            name = "postfix_dsn_5.1.1.eml"
+        fill = {
+            "token": token,
+            "domain": domain,
+            "uid": event.uid,
+            "guest": invitation.contact.email,
+        }
+        fill["message_id"] = "<none@bench>"
+        result.append((f"rsvp+{token}@{domain}", _mail(name, n, **fill)))
+    return result
+
+
+class BareHandler:
+    """An aiosmtpd handler that only keeps the bytes."""
+
+    def __init__(self) -> None:
+        self.kept: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        """Keep the message."""
+        self.kept.append(envelope.original_content)
+        return "250 OK"
+
+
+def _send_all(port: int, mails: list[tuple[str, bytes]]) -> float:
+    """Send every mail over one connection; return the seconds it took."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, raw in mails:
+            smtp.sendmail("gast@example.org", [recipient], raw)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    """Run both measurements and print the report; exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=10_000)
+    count = parser.parse_args().count
+    _recreate()
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=_url(), MAIL_SUPPRESS_SEND=True)
+    try:
+        with app.app_context():
+            upgrade()
+            now = datetime.now(UTC)
+            mails = _mails(count, app.config["MAIL_DOMAIN"], now)
+            started = time.perf_counter()
+            for recipient, raw in mails:
+                store(raw, envelope_to=[recipient], envelope_from="", now=now)
+                db.session.commit()
+            process_pending(now=now)
+            files_rate = count / (time.perf_counter() - started)
+            states = dict(
+                db.session.execute(
+                    select(InboundMessage.state, func.count()).group_by(InboundMessage.state)
+                ).all()
+            )
+            db.session.execute(delete(InboundMessage))
+            db.session.commit()
+            bare = BareHandler()
+            controller = Controller(bare, hostname="127.0.0.1", port=0)
+            controller.port = _free_port()
+            controller.start()
+            try:
+                bare_seconds = _send_all(controller.port, mails)
+            finally:
+                controller.stop()
+            with inbound_server(app, port=0) as server:
+                smtp_seconds = _send_all(server.port, mails)
+            ratio = bare_seconds / smtp_seconds
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        _recreate(drop_only=True)
+    print(f"inbound: {count} mails from files: {files_rate:.0f}/s end to end (target >= 300)")
+    print(f"inbound: outcomes {', '.join(f'{s.value} {n}' for s, n in sorted(states.items()))}")
+    print(
+        f"inbound: SMTP {count / smtp_seconds:.0f}/s vs bare aiosmtpd {count / bare_seconds:.0f}/s:"
+        f" ratio {ratio:.2f} (target >= {SMTP_TARGET})"
+    )
+    ok = files_rate >= FILE_TARGET and ratio >= SMTP_TARGET and State.STORED not in states
+    return 0 if ok else 1
+
+
+def _free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
