@@ -155,4 +155,4 @@ def test_the_guest_page_shows_no_staff_interface(app, database_url):
         page.goto(f"{base}/rsvp/{token}")
         expect(page.locator("input[name='response']")).to_have_count(3)
         expect(page.locator("nav.site-nav, a[href*='/api'], a[href$='/login']")).to_have_count(0)
-        assert "interner Terminkalender" not in page.inner_text("body")
+        assert "interner Veranstaltungskalender" not in page.inner_text("body")

@@ -146,7 +146,7 @@ def test_the_csv_export_has_every_filtered_conflict_with_bom_and_labels(app):
     ]
     assert len(rows) == 31  # all pages, not only the first 25
     first = rows[1]
-    assert first[:3] == ["Venue", "Warning", "01.03.2027"] and first[4] == "Ratssaal"
+    assert first[:3] == ["Venue", "Warning", "01/03/2027"] and first[4] == "Ratssaal"
     assert {first[5], first[6]} == {"Sitzung 1", "Probe 1"} and first[9] == "Open"
     assert first[3] == "10:00–12:00 / 10:00–12:00"
     only_march_2 = browser.get(link.replace("from=2027-03-01", "from=2027-03-02"))

@@ -198,7 +198,7 @@ def test_undo_is_refused_after_30_days_for_combined_invitations_and_for_non_admi
     log = db.session.scalars(select(ContactMerge)).one()
     admin = make_user(role=Role.ADMIN)
     too_late = NOW + timedelta(days=30, seconds=1)
-    assert "30 days" in merge_undo.undo_blockers(log, too_late)[0]
+    assert "30 Tage" in merge_undo.undo_blockers(log, too_late)[0]
     with pytest.raises(ValidationError):
         merge_undo.undo(log, actor=admin, now=too_late)
     with pytest.raises(PermissionDenied):
@@ -212,7 +212,7 @@ def test_undo_is_refused_after_30_days_for_combined_invitations_and_for_non_admi
     invite(b, event.id, make_department())
     merges.merge(a, b, actor=None, now=NOW)
     log = db.session.scalars(select(ContactMerge).where(ContactMerge.survivor_id == a.id)).one()
-    assert "combined 1 invitation" in merge_undo.undo_blockers(log, NOW)[0]
+    assert "hat 1 Einladung zu einer" in merge_undo.undo_blockers(log, NOW)[0]
     with pytest.raises(ValidationError):
         merge_undo.undo(log, actor=admin, now=NOW)
 
@@ -223,7 +223,7 @@ def test_undo_waits_for_a_later_merge_of_the_survivor(app):
     first = db.session.scalars(select(ContactMerge)).one()
     oldest = make_contact("Markus Weber", "mw@example.org", now=NOW - timedelta(days=1)).contact
     merges.merge(oldest, older, actor=None, now=NOW)
-    assert "merged again" in merge_undo.undo_blockers(first, NOW)[0]
+    assert "erneut zusammengeführt" in merge_undo.undo_blockers(first, NOW)[0]
     second = db.session.scalars(select(ContactMerge).where(ContactMerge.id != first.id)).one()
     merge_undo.undo(second, actor=None, now=NOW)
     assert merge_undo.undo_blockers(first, NOW) == []

@@ -40,7 +40,7 @@ def test_start_in_the_dst_change_hour_is_rejected_with_a_message(app):
     with pytest.raises(ValidationError) as error:
         make_event(make_user(), start=datetime(2026, 3, 29, 2, 30), end=datetime(2026, 3, 29, 4, 0))
     assert "starts_at" in error.value.errors
-    assert "29.03.2026 02:30" in error.value.errors["starts_at"][0]
+    assert "29.03.2026, 02:30" in error.value.errors["starts_at"][0]
 
 
 def test_end_in_the_doubled_hour_is_rejected(app):

@@ -15,7 +15,13 @@ from tests.factories import NOW, PASSWORD, make_event, make_invitation, make_use
 from tests.livesite import chromium_page, live_server
 
 FUTURE = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(days=20)
-STAFF_MARKS = ("interner Terminkalender", "/openapi", 'href="/login"', "/contacts", "Abmelden")
+STAFF_MARKS = (
+    "interner Veranstaltungskalender",
+    "/openapi",
+    'href="/login"',
+    "/contacts",
+    "Abmelden",
+)
 
 
 def _invited(**event):
@@ -50,7 +56,7 @@ def test_logged_in_staff_opening_a_guest_link_sees_the_guest_layout(browser):
     browser.login(staff.email, PASSWORD)
     _assert_guest_layout(browser.get(f"/rsvp/{token}").get_data(as_text=True))
     staff_page = browser.get("/").get_data(as_text=True)
-    assert "interner Terminkalender" in staff_page and "/contacts" in staff_page
+    assert "interner Veranstaltungskalender" in staff_page and "/contacts" in staff_page
 
 
 def test_unknown_invitation_link_answers_in_the_guest_layout(client):
@@ -63,7 +69,7 @@ def test_unknown_invitation_link_answers_in_the_guest_layout(client):
 
 def test_staff_error_page_keeps_the_staff_layout(client):
     page = client.get("/events/999999").get_data(as_text=True)
-    assert "interner Terminkalender" in page and "Zum Kalender" in page
+    assert "interner Veranstaltungskalender" in page and "Zum Kalender" in page
 
 
 def test_valid_fields_carry_no_aria_invalid(client):

@@ -45,6 +45,9 @@ def edit_user(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
     form.department.choices = as_choices(_department_choices())
+    if user is None:  # a new account needs a password: neither optional nor "keep the current one"
+        form.password.flags.required = True
+        form.password.description = _("At least 12 characters.")
     if request.method == "GET" and user is not None:
         form.department.data = user.department.code if user.department else ""
         form.role.data = user.role.value
