@@ -1,6 +1,7 @@
 """Imports every model so that the metadata, Alembic and the shell know all tables."""
 
 from app.accounts.models import ApiToken, Role, User
+from app.audit.models import AuditEntry
 from app.conflicts.models import BlockedRange, ConflictReview, PublishOverride, SchoolHoliday
 from app.contacts.models import Contact, ContactImport, ContactMerge, NotDuplicate, Tag
 from app.departments.models import Department
@@ -27,6 +28,7 @@ __all__ = [
     "OutboxMessage",
     "Tag",
     "ApiToken",
+    "AuditEntry",
     "Audience",
     "CalendarVersion",
     "Category",

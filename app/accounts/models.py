@@ -20,11 +20,16 @@ if TYPE_CHECKING:  # departments builds on accounts; the mapper resolves the nam
 
 
 class Role(enum.StrEnum):
-    """What a user may do: staff for a department, comms city-wide, admin everything."""
+    """What a user may do: staff for a department, comms city-wide, admin everything.
+
+    privacy (Datenschutz) reads the audit log, runs access exports and erasures and sees the
+    retention report; it does not manage events.
+    """
 
     STAFF = "staff"
     COMMS = "comms"
     ADMIN = "admin"
+    PRIVACY = "privacy"
 
 
 def hash_token(token: str) -> str:
