@@ -191,3 +191,57 @@ def test_feed_keeps_serialised_events_and_renders_again_after_a_venue_change(cli
     db.session.commit()
     body = client.get("/calendar.ics").data
     assert b"Neuer Saal" in body and b"Alter Saal" not in body
+
+
+def test_feed_answers_304_to_if_modified_since_alone(client):
+    staff = make_user()
+    event = _published(staff, visibility="public")
+    db.session.commit()
+    first = client.get("/calendar.ics")
+    stamp = first.headers["Last-Modified"]
+    again = client.get("/calendar.ics", headers={"If-Modified-Since": stamp})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == first.headers["ETag"]
+    older = client.get(
+        "/calendar.ics", headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}
+    )
+    assert older.status_code == 200 and b"BEGIN:VEVENT" in older.data
+    update_event(event, EventInput.from_event(event).replace(title="Neu"), actor=staff, now=NOW)
+    db.session.commit()
+    # A stale ETag wins over a fresh-looking date: the client's copy is not the current one.
+    both = client.get(
+        "/calendar.ics",
+        headers={"If-None-Match": first.headers["ETag"], "If-Modified-Since": stamp},
+    )
+    assert both.status_code == 200 and b"SUMMARY:Neu" in both.data
+
+
+def test_feed_takes_a_date_range_of_local_days(client):
+    staff = make_user()
+    late = datetime(2026, 12, 31, 22, 0)
+    _published(
+        staff, title="Dezember", visibility="public", start=late, end=late.replace(minute=59)
+    )
+    _published(staff, title="Januar", visibility="public", start=datetime(2027, 1, 15, 18, 0))
+    # 00:30 local on 1 February is still 31 January in UTC.
+    _published(staff, title="Februar", visibility="public", start=datetime(2027, 2, 1, 0, 30))
+    db.session.commit()
+
+    def titles(query):
+        """Return the summaries of the city feed for a query string."""
+        response = client.get("/calendar.ics" + query)
+        assert response.status_code == 200, query
+        return sorted(str(e["SUMMARY"]) for e in parse_icalendar(response.data).walk("VEVENT"))
+
+    assert titles("?from=2027-01-01&to=2027-01-31") == ["Januar"]
+    assert titles("?from=2026-12-31&to=2026-12-31") == ["Dezember"]
+    assert titles("?from=2027-02-01") == ["Februar"]
+    assert titles("?to=2027-01-31") == ["Dezember", "Januar"]
+    department = client.get(f"/calendar/departments/{staff.department.code}.ics?to=2026-12-31")
+    assert [str(e["SUMMARY"]) for e in parse_icalendar(department.data).walk("VEVENT")] == [
+        "Dezember"
+    ]
+    bad = client.get("/calendar.ics?from=31.01.2027")
+    assert bad.status_code == 400 and b"from" in bad.data
+    backwards = client.get("/calendar.ics?from=2027-02-01&to=2027-01-01")
+    assert backwards.status_code == 400 and b"to" in backwards.data

@@ -2,7 +2,7 @@
 
 import hashlib
 import hmac
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, abort, current_app, request
 from sqlalchemy import not_, select
@@ -13,6 +13,7 @@ from app.departments.models import Department
 from app.events import policy, versioning
 from app.events.models import Event, Visibility
 from app.events.queries import CalendarFilter, apply_filter
+from app.events.walltime import day_bounds
 from app.extensions import db
 from app.feeds.rendering import confidential_ids, feed_body, store_fragments
 from app.input_guard import parse_id
@@ -22,10 +23,53 @@ from app.vocabularies.models import Audience
 bp = Blueprint("feeds", __name__)
 
 
+class BadRange(Exception):
+    """A ``from`` or ``to`` parameter that is not a date, or a range that ends before it starts."""
+
+
+def _date_arg(name: str) -> date | None:
+    """Return the date given as ?name=YYYY-MM-DD, None when absent; BadRange when malformed."""
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadRange(f"{name}: expected a date as YYYY-MM-DD, got {raw[:40]!r}.") from None
+
+
 def _window():
-    """Return the base query: events that ended at most FEED_PAST_DAYS ago."""
-    days = current_app.config.get("FEED_PAST_DAYS", 365)
-    return select(Event).where(Event.ends_at > datetime.now(UTC) - timedelta(days=days))
+    """Return the base query: events that ended at most FEED_PAST_DAYS ago, or in ?from=&to=.
+
+    ``from`` and ``to`` are local days of the city (both inclusive), so a client can fetch one
+    month; without them the feed spans FEED_PAST_DAYS back and everything ahead.
+    """
+    first, last = _date_arg("from"), _date_arg("to")
+    if first and last and last < first:
+        raise BadRange("to: the last day lies before the first day (from).")
+    tz = current_app.config["TIMEZONE"]
+    if first is None:
+        days = current_app.config.get("FEED_PAST_DAYS", 365)
+        query = select(Event).where(Event.ends_at > datetime.now(UTC) - timedelta(days=days))
+    else:
+        query = select(Event).where(Event.ends_at > day_bounds(first, tz)[0])
+    if last is not None:
+        query = query.where(Event.starts_at < day_bounds(last, tz)[1])
+    return query
+
+
+@bp.errorhandler(BadRange)
+def _bad_range(error: BadRange):
+    """Answer a malformed date range with 400 and a message naming the parameter."""
+    return current_app.response_class(str(error), status=400, mimetype="text/plain")
+
+
+def _not_modified(tag: str, last_modified: datetime) -> bool:
+    """Return True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
+    if request.if_none_match:
+        return tag in request.if_none_match
+    since = request.if_modified_since
+    return since is not None and last_modified.replace(microsecond=0) <= since
 
 
 def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
@@ -33,7 +77,10 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
     version, master, changed_at = versioning.current(db.session)
     day = datetime.now(UTC).date()  # the feed window moves daily
     tag = hashlib.sha256(f"{scope}|{request.full_path}|{version}|{day}".encode()).hexdigest()[:32]
-    if tag in request.if_none_match:
+    # The content changes with the calendar and, as the window moves, at midnight (UTC).
+    midnight = datetime.combine(day, time(), UTC)
+    last_modified = max(changed_at, midnight) if changed_at else midnight
+    if _not_modified(tag, last_modified):
         response = current_app.response_class(status=304)
     else:
         masked = masked_ids_fn() if masked_ids_fn else None
@@ -53,8 +100,7 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
     response.set_etag(tag)
-    if changed_at is not None:
-        response.last_modified = changed_at
+    response.last_modified = last_modified
     response.headers["Cache-Control"] = (
         f"{'public' if scope == 'public' else 'private'}, max-age=300"
     )
