@@ -162,6 +162,7 @@ def register_web(app: Flask) -> None:
     from app.departments import staff_views  # noqa: F401 - adds user administration to auth_bp
     from app.departments.views import bp as departments_bp
     from app.events.views import bp as events_bp
+    from app.feeds import opendata  # noqa: F401 - adds the open data files to the feeds blueprint
     from app.feeds.views import bp as feeds_bp
     from app.invitations.views import bp as invitations_bp
     from app.mail.views import bp as mail_bp

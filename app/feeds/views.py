@@ -1,8 +1,7 @@
 """ICS subscription feeds (METHOD:PUBLISH, no ATTENDEE) with conditional requests."""
 
-import hashlib
 import hmac
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, request
 from sqlalchemy import not_, select
@@ -10,11 +9,12 @@ from sqlalchemy import not_, select
 from app.accounts.access import public
 from app.accounts.models import User
 from app.departments.models import Department
-from app.events import policy, versioning
+from app.events import policy
 from app.events.models import Event, Visibility
 from app.events.queries import CalendarFilter, apply_filter
 from app.events.walltime import day_bounds
 from app.extensions import db
+from app.feeds.conditional import conditional
 from app.feeds.rendering import confidential_ids, feed_body, store_fragments
 from app.input_guard import parse_id
 from app.venues.models import Venue
@@ -64,34 +64,19 @@ def _bad_range(error: BadRange):
     return current_app.response_class(str(error), status=400, mimetype="text/plain")
 
 
-def _not_modified(tag: str, last_modified: datetime) -> bool:
-    """Return True when the client's copy is current (If-None-Match wins over If-Modified-Since)."""
-    if request.if_none_match:
-        return tag in request.if_none_match
-    since = request.if_modified_since
-    return since is not None and last_modified.replace(microsecond=0) <= since
-
-
 def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
     """Answer 304 when the client's copy is current, else the rendered feed."""
-    version, master, changed_at = versioning.current(db.session)
-    day = datetime.now(UTC).date()  # the feed window moves daily
-    tag = hashlib.sha256(f"{scope}|{request.full_path}|{version}|{day}".encode()).hexdigest()[:32]
-    # The content changes with the calendar and, as the window moves, at midnight (UTC).
-    midnight = datetime.combine(day, time(), UTC)
-    last_modified = max(changed_at, midnight) if changed_at else midnight
-    if _not_modified(tag, last_modified):
-        response = current_app.response_class(status=304)
-    else:
+
+    def render(master: int):
+        """Render the feed (serialisations kept for later requests)."""
         masked = masked_ids_fn() if masked_ids_fn else None
-        base_url = current_app.config["BASE_URL"]
         body, fresh = feed_body(
             db.session,
             query,
             name=name,
             masked_ids=masked,
             master=master,
-            base_url=base_url,
+            base_url=current_app.config["BASE_URL"],
             sender=current_app.config["MAIL_DEFAULT_SENDER"],
         )
         if fresh:  # a cache write on GET: keep the serialisations for every later request
@@ -99,12 +84,10 @@ def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
             db.session.commit()  # explicit: the request transaction commits no GET (app/web.py)
         response = current_app.response_class(body, mimetype="text/calendar")
         response.headers["Content-Disposition"] = 'inline; filename="calendar.ics"'
-    response.set_etag(tag)
-    response.last_modified = last_modified
-    response.headers["Cache-Control"] = (
-        f"{'public' if scope == 'public' else 'private'}, max-age=300"
-    )
-    return response
+        return response
+
+    visibility = "public" if scope == "public" else "private"
+    return conditional(scope, render, cache_control=f"{visibility}, max-age=300")
 
 
 def _public(query, name: str):
