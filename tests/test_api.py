@@ -247,3 +247,25 @@ def test_unknown_api_path_and_method_answer_json(client):
     assert response.status_code == 404 and response.is_json
     response = client.delete("/api/v1/events", headers=headers)
     assert response.status_code == 405 and response.is_json
+
+
+def test_list_searches_words_the_caller_may_read(client):
+    staff, other = make_user(), make_user()
+    make_event(staff, title="Bürgerdialog Hörde")  # a draft of the caller's own department
+    make_event(other, title="Bürgerdialog Hombruch", status="published")
+    make_event(other, title="Geheimtreffen Hörde", status="published", visibility="confidential")
+    db.session.commit()
+    headers = api_headers(staff)
+
+    def titles(query: str) -> list[str]:
+        """Return the titles the search finds, as the API shows them to the caller."""
+        response = client.get(f"/api/v1/events?{query}", headers=headers)
+        assert response.status_code == 200, response.json
+        return sorted(e["title"] for e in response.json["items"])
+
+    assert titles("q=dialog") == ["Bürgerdialog Hombruch", "Bürgerdialog Hörde"]
+    assert titles("q=buergerdialog+HÖRDE") == ["Bürgerdialog Hörde"]  # folded, every word
+    # The confidential title is not the caller's to read: a search must not reveal it.
+    assert titles("q=Geheimtreffen") == []
+    assert titles(f"q=Hörde&department={staff.department.code}") == ["Bürgerdialog Hörde"]
+    assert titles("q=" + "x" * 500) == []

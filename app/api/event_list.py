@@ -60,7 +60,7 @@ def int_arg(args, name: str, default: int, maximum: int) -> int:
 
 
 def _filter(session: Session, args) -> queries.CalendarFilter:
-    """Read the status, venue, audience and department filters; unknown values are errors."""
+    """Read the search, status, venue, audience and department filters; unknown values are errors."""
     status = args.get("status")
     if status and status not in {s.value for s in Status}:
         raise ValidationError.single("status", "Use draft, published or cancelled.")
@@ -71,6 +71,7 @@ def _filter(session: Session, args) -> queries.CalendarFilter:
         venue_id=parse_id(venue),
         audience=args.get("audience") or None,
         status=status or None,
+        q=" ".join((args.get("q") or "")[: queries.SEARCH_MAX].split()),
     )
     if code := args.get("department"):
         dept = session.scalar(select(Department.id).filter_by(code=code))
@@ -91,7 +92,7 @@ def parse_args(session: Session, args, *, tz: str, max_page_size: int) -> EventL
 def events_query(viewer, params: EventListArgs) -> Select:
     """Return the rows query of the events the viewer may see, filtered, in start order."""
     query = select(Event).where(policy.visible_clause(viewer))
-    query = queries.apply_filter(query, params.flt)
+    query = queries.apply_filter(query, params.flt, viewer)
     if params.start is not None:
         query = query.where(Event.ends_at > params.start)
     if params.end is not None:

@@ -266,7 +266,7 @@ def events_part() -> Part:
         },
     }
     schemas = {"Event": EVENT, "EventList": event_list} | _model_schemas(EventCreate, EventFields)
-    list_filters = ("from", "to", "department", "venue_id", "audience", "status")
+    list_filters = ("q", "from", "to", "department", "venue_id", "audience", "status")
     paths = {
         "/events": {
             "get": {
