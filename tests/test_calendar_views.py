@@ -351,3 +351,20 @@ def test_month_titles_are_whole_with_a_title_attribute(browser):
     db.session.commit()
     page = browser.get(f"/month?month={SOON:%Y-%m}").get_data(as_text=True)
     assert f'title="{title} (Abgesagt)">{title}</a>' in page
+
+
+def test_month_more_link_keeps_the_filters(browser):
+    staff = login(browser)
+    day = datetime(2027, 3, 9, 8, 0)
+    for hour in range(8):
+        start = day + timedelta(hours=hour)
+        make_event(staff, title=f"Termin {hour}", start=start, end=start + timedelta(minutes=30))
+    db.session.commit()
+    page = browser.get("/month?month=2027-03&q=Termin&mine=1&lang=de").get_data(as_text=True)
+    link = re.search(r'href="(/\?[^"]*)">2 weitere', page)
+    assert link, "the day with eight events links to the rest"
+    target = link.group(1).replace("&amp;", "&")
+    assert "q=Termin" in target and "mine=1" in target and "from=2027-03-09" in target
+    assert "month=" not in target and "lang=" not in target
+    listed = browser.get(target).get_data(as_text=True)
+    assert listed.count("Termin ") >= 8
