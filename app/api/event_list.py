@@ -60,7 +60,7 @@ def int_arg(args, name: str, default: int, maximum: int) -> int:
 
 
 def _filter(session: Session, args) -> queries.CalendarFilter:
-    """Read the search, status, venue, audience and department filters; unknown values are errors."""
+    """Read the search, status, venue, audience and department filters; unknown ones are errors."""
     status = args.get("status")
     if status and status not in {s.value for s in Status}:
         raise ValidationError.single("status", "Use draft, published or cancelled.")
