@@ -9,6 +9,7 @@ from app.events.changes import EventChange
 from app.events.models import CalendarVersion, Event, Status, Visibility
 from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import MailStatus, OutboxMessage
+from app.notifications.models import Notification, NotificationSetting
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -25,6 +26,8 @@ __all__ = [
     "Invitation",
     "InvitationDepartment",
     "MailStatus",
+    "Notification",
+    "NotificationSetting",
     "OutboxMessage",
     "Tag",
     "ApiToken",

@@ -23,6 +23,7 @@ from app.invitations.models import Answer
 from app.mail.catcher import MailCatcher
 from app.mail.models import OutboxMessage
 from app.mail.renderers import render
+from app.notifications.service import notify
 from config import TestConfig
 from tests.axe import report, run_axe, serve_axe
 from tests.conftest import BACKENDS
@@ -143,6 +144,8 @@ def _scenario(mail_dir: Path) -> Site:
         )
     )
     db.session.add(SchoolHoliday(name="Weihnachtsferien", first_day=_day(20), last_day=_day(30)))
+    facts = {"event": main.title, "other": long.title, "reason": "derselbe Saal"}
+    notify([staff], "conflict", params=facts, url=f"/events/{main.id}", cause="a11y", now=now)
     upload, _ignored = csv_import.preview(
         "Vorname;Nachname;E-Mail;Organisation\nJürgen;Weiß;j.weiss@example.de;Stadtwerke\n"
         "Änne;Köhler;kaputt;\n".encode(),
@@ -189,6 +192,8 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("layout", "guest", "/rsvp/no-such-token", None),
         ("layout", "staff", "/no-such-page", None),
         ("layout", "staff", "/account", None),
+        ("layout", "staff", "/notifications/", None),
+        ("layout", "staff", "/notifications/settings", None),
         ("layout", "staff", "/venues/", None),
         ("layout", "admin", "/venues/new", EMPTY),
         ("layout", "admin", f"/venues/{i['venue']}/edit", None),

@@ -18,6 +18,8 @@ ALLOWED = {
     "vocabularies": {"accounts", "departments"},
     "venues": {"accounts", "vocabularies"},
     "mail": {"accounts"},
+    # Notifications sit just above mail: every feature may notify in the transaction of a cause.
+    "notifications": {"accounts", "mail"},
     "events": {"accounts", "departments", "venues", "vocabularies"},
     "contacts": {"accounts"},
     "invitations": {"accounts", "departments", "events", "contacts", "mail"},
@@ -26,6 +28,8 @@ ALLOWED = {
 for package in ALLOWED:
     if package not in ("accounts", "audit"):
         ALLOWED[package] = ALLOWED[package] | {"audit"}
+    if package not in ("accounts", "audit", "mail", "notifications"):
+        ALLOWED[package] = ALLOWED[package] | {"notifications"}
 LOW = set(ALLOWED)
 ALLOWED["conflicts"] = LOW - {"conflicts"}
 ALLOWED["inbound"] = LOW

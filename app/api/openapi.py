@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 document, with request schemas generated from the pydantic models."""
 
+from collections.abc import Callable
 from functools import cache
 from typing import NamedTuple
 
@@ -410,15 +411,16 @@ def invitations_part() -> Part:
     return Part({"InvitationWithdrawn": invitation}, paths)
 
 
-# One builder per resource; a new resource adds its builder here.
-PARTS = (
+# One builder per resource; a new resource adds its builder here, or, from its own module,
+# with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
+PARTS = [
     departments_part,
     venues_part,
     events_part,
     conflicts_part,
     contacts_part,
     invitations_part,
-)
+]
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "
     "Bodies: values must have the documented JSON type (booleans are true or false, "
@@ -426,6 +428,12 @@ DESCRIPTION = (
     "breaks in one-line fields or dates outside the supported years, is answered "
     '422 with `{"errors": {"field": ["message"]}}`.'
 )
+
+
+def add_part(build: Callable[[], Part]) -> Callable[[], Part]:
+    """Add the builder of a resource's paths and schemas (usable as a decorator)."""
+    PARTS.append(build)
+    return build
 
 
 @cache

@@ -1,0 +1,173 @@
+"""Notifications: once per cause, never to the actor, per-kind modes, mails, pages and API."""
+
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import Role
+from app.extensions import db
+from app.mail.models import OutboxMessage
+from app.mail.worker import deliver
+from app.notifications import service
+from app.notifications.mails import send_digests
+from app.notifications.models import Notification
+from tests.factories import NOW, api_headers, login, make_user
+from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
+
+FACTS = {"event": "Sommerfest", "other": "Stadtfest", "reason": "derselbe Saal"}
+
+
+def _notify(users, *, kind="conflict", cause="conflict:venue:1:2", actor=None, params=FACTS):
+    """Notify users of one cause and return what was created."""
+    return service.notify(
+        users, kind, params=params, url="/events/1", cause=cause, now=NOW, actor=actor
+    )
+
+
+def _count(model=Notification) -> int:
+    """Return the number of rows of a model."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def smtp(app):
+    """Run a recording SMTP server on 127.0.0.1 and send the app's mail there."""
+    with smtp_server(RecordingHandler()) as controller:
+        send_mail_to(app, controller.port)
+        yield controller.handler
+
+
+def test_once_per_recipient_and_cause_and_never_to_the_actor(app):
+    actor, colleague, other = make_user(), make_user(), make_user()
+    created = _notify([actor, colleague, other], actor=actor)
+    assert {n.user_id for n in created} == {colleague.id, other.id}
+    assert _notify([actor, colleague, other], actor=actor) == []  # the same cause again
+    assert _notify([colleague], cause="conflict:venue:1:3") != []  # another cause
+    assert _count() == 3
+
+
+def test_a_rolled_back_cause_leaves_no_notification_and_no_mail(app):
+    user = make_user()
+    db.session.commit()
+    _notify([user])
+    db.session.rollback()
+    assert _count() == 0 and _count(OutboxMessage) == 0
+
+
+def test_off_creates_nothing_and_inactive_users_are_skipped(app):
+    quiet, gone = make_user(), make_user(active=False)
+    service.save_settings(quiet, {"conflict": "off"})
+    assert _notify([quiet, gone]) == []
+    privacy = make_user(Role.PRIVACY, department=None)
+    assert _notify([privacy], cause="x") == []  # the privacy role hears nothing by default
+
+
+def test_immediate_mail_arrives_in_the_recipients_language(app, smtp):
+    german, english = make_user(), make_user(locale="en")
+    _notify([german, english])
+    db.session.commit()
+    deliver(until_empty=True, worker_id="test")
+    mails = {
+        r.rcpt_tos[0]: message_from_bytes(r.data, policy=policy.default) for r in smtp.received
+    }
+    assert set(mails) == {german.email, english.email}
+    body_de = mails[german.email].get_content()
+    assert "„Sommerfest“" in body_de or "“Sommerfest”" in body_de
+    assert "http://stadtkalender.test/events/1" in body_de
+    assert "clashes with" in mails[english.email].get_content()
+    assert mails[german.email]["Auto-Submitted"] == "auto-generated"
+
+
+def test_digest_sends_one_mail_per_user_only_when_something_is_new(app, smtp):
+    staff = make_user()
+    comms = make_user(Role.COMMS)
+    _notify([staff, comms], kind="guest_clash", cause="a", params={"guest": "Frau Muster"})
+    _notify([comms], cause="b")
+    db.session.commit()
+    assert _count(OutboxMessage) == 0  # guest clashes (staff) and comms' kinds wait for the digest
+    assert send_digests(now=NOW) == 2
+    db.session.commit()
+    assert send_digests(now=NOW) == 0  # nothing new: no mail
+    deliver(until_empty=True, worker_id="test")
+    digest = next(
+        message_from_bytes(r.data, policy=policy.default)
+        for r in smtp.received
+        if r.rcpt_tos == [comms.email]
+    )
+    assert "2 neue Benachrichtigungen" in digest["Subject"]
+    assert digest.get_content().count("\n- ") + digest.get_content().startswith("- ") == 2
+
+
+def test_digest_command_prints_what_it_queued(app):
+    _notify([make_user(Role.COMMS)])
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["notifications", "digest"])
+    assert result.exit_code == 0 and "Queued 1 digest mail" in result.output
+
+
+def test_page_lists_counts_and_marks_read(app, browser):
+    user = login(browser)
+    other = make_user()
+    _notify([user, other])
+    _notify([user], cause="second")
+    db.session.commit()
+    page = browser.get("/notifications/").get_data(as_text=True)
+    assert "„Sommerfest“ überschneidet sich mit „Stadtfest“" in page
+    assert '2<span class="kern-sr-only"> ungelesen</span>' in page
+    first = db.session.scalars(select(Notification).filter_by(user_id=user.id)).first()
+    theirs = db.session.scalars(select(Notification).filter_by(user_id=other.id)).one()
+    response = browser.post("/notifications/read", {"id": theirs.id}, form_page="/notifications/")
+    assert response.status_code == 302
+    db.session.refresh(theirs)
+    assert theirs.read_at is None  # another user's notification stays untouched
+    browser.post("/notifications/read", {"id": first.id}, form_page="/notifications/")
+    assert service.unread_count(user) == 1
+    browser.post("/notifications/read", {}, form_page="/notifications/")
+    assert service.unread_count(user) == 0
+    assert browser.client.post("/notifications/read").status_code == 400  # no CSRF token
+
+
+def test_settings_page_saves_modes_and_refuses_unknown_ones(app, browser):
+    user = login(browser)
+    page = browser.get("/notifications/settings").get_data(as_text=True)
+    assert "täglich" in page.lower() or "tägliche" in page.lower()
+    data = {kind: "digest" for kind in service.kinds.KINDS} | {"conflict": "off"}
+    assert browser.post("/notifications/settings", data).status_code == 302
+    assert service.settings_of(user)["conflict"] == "off"
+    bad = browser.post("/notifications/settings", data | {"cancelled": "sometimes"})
+    assert bad.status_code == 400
+    assert service.settings_of(user)["cancelled"] == "digest"
+
+
+def test_api_lists_marks_read_and_changes_settings(app, client):
+    user, other = make_user(), make_user()
+    _notify([user, other])
+    _notify([user], cause="second", kind="cancelled", params={"event": "Fest", "actor": "Amt 2"})
+    headers = api_headers(user)
+    listing = client.get("/api/v1/notifications?unread=1", headers=headers).json
+    assert listing["unread"] == 2 and len(listing["items"]) == 2
+    item = listing["items"][0]
+    assert set(item) == {"id", "kind", "message", "url", "created_at", "read"}
+    assert item["url"] == "http://stadtkalender.test/events/1"
+    theirs = db.session.scalars(select(Notification).filter_by(user_id=other.id)).one()
+    marked = client.post("/api/v1/notifications/read", headers=headers, json={"ids": [theirs.id]})
+    assert marked.json["marked"] == 0
+    one = client.post("/api/v1/notifications/read", headers=headers, json={"ids": [item["id"]]})
+    assert one.json == {"marked": 1, "unread": 1}
+    assert (
+        client.post("/api/v1/notifications/read", headers=headers, json={"all": True}).json[
+            "unread"
+        ]
+        == 0
+    )
+    bad = client.post("/api/v1/notifications/read", headers=headers, json={"ids": "all"})
+    assert bad.status_code == 422 and "ids" in bad.json["errors"]
+    url = "/api/v1/account/notification-settings"
+    assert client.get(url, headers=headers).json["settings"]["conflict"] == "immediate"
+    changed = client.put(url, headers=headers, json={"settings": {"conflict": "digest"}})
+    assert changed.status_code == 200 and changed.json["settings"]["conflict"] == "digest"
+    wrong = client.put(url, headers=headers, json={"settings": {"conflict": "loud", "x": "off"}})
+    assert wrong.status_code == 422
+    assert set(wrong.json["errors"]) == {"settings.conflict", "settings.x"}
+    assert client.get("/api/v1/notifications").status_code == 401
