@@ -144,7 +144,12 @@ def _scenario(mail_dir: Path) -> Site:
         )
     )
     db.session.add(SchoolHoliday(name="Weihnachtsferien", first_day=_day(20), last_day=_day(30)))
-    facts = {"event": main.title, "other": long.title, "reason": "derselbe Saal"}
+    facts = {
+        "event": main.title,
+        "other": long.title,
+        "department": "Kulturbüro",
+        "conflict": "venue",
+    }
     notify([staff], "conflict", params=facts, url=f"/events/{main.id}", cause="a11y", now=now)
     upload, _ignored = csv_import.preview(
         "Vorname;Nachname;E-Mail;Organisation\nJürgen;Weiß;j.weiss@example.de;Stadtwerke\n"

@@ -1,21 +1,30 @@
 """Notifications: once per cause, never to the actor, per-kind modes, mails, pages and API."""
 
+from datetime import datetime
 from email import message_from_bytes, policy
 
 import pytest
+from flask_babel import force_locale as app_locale
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
+from app.events.models import Status
+from app.events.operations import EventInput, set_status, update_event
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.mail.worker import deliver
-from app.notifications import service
+from app.notifications import kinds, service
 from app.notifications.mails import send_digests
 from app.notifications.models import Notification
-from tests.factories import NOW, api_headers, login, make_user
+from tests.factories import NOW, api_headers, login, make_event, make_user, make_venue
 from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
 
-FACTS = {"event": "Sommerfest", "other": "Stadtfest", "reason": "derselbe Saal"}
+FACTS = {
+    "event": "Sommerfest",
+    "other": "Stadtfest",
+    "department": "Kulturbüro",
+    "conflict": "venue",
+}
 
 
 def _notify(users, *, kind="conflict", cause="conflict:venue:1:2", actor=None, params=FACTS):
@@ -171,3 +180,74 @@ def test_api_lists_marks_read_and_changes_settings(app, client):
     assert wrong.status_code == 422
     assert set(wrong.json["errors"]) == {"settings.conflict", "settings.x"}
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def _inbox(user) -> list[str]:
+    """Return the user's notification texts (German)."""
+    notes = db.session.scalars(select(Notification).filter_by(user_id=user.id)).all()
+    with app_locale("de"):
+        return [kinds.message(n.kind, n.params) for n in notes]
+
+
+def test_a_published_clash_notifies_the_other_department_once_per_state(app):
+    ours, colleague = make_user(), None
+    colleague = make_user(department=ours.department)
+    theirs = make_user()
+    hall = make_venue(name="Saal A")
+    start = datetime(2027, 3, 4, 18, 0)
+    make_event(ours, title="Bürgerdialog", status="published", venue_id=hall.id, start=start)
+    make_event(theirs, title="Entwurf", venue_id=hall.id, start=start)  # a draft: no news
+    assert _count() == 0
+    other = make_event(theirs, title="Konzert", status="published", venue_id=hall.id, start=start)
+    texts = _inbox(ours)
+    assert texts == [
+        f"„Bürgerdialog“ überschneidet sich mit „Konzert“ ({theirs.department.name}): "
+        "derselbe Ort zur selben Zeit"
+    ]
+    assert _inbox(colleague) == texts and _inbox(theirs) == []  # never the actor's department
+    update_event(
+        other, EventInput.from_event(other).replace(title="Konzert!"), actor=theirs, now=NOW
+    )
+    assert len(_inbox(ours)) == 2  # a new state (SEQUENCE) of the clash is news again
+    later = start.replace(hour=22)
+    update_event(
+        other,
+        EventInput.from_event(other).replace(start=later, end=later.replace(hour=23)),
+        actor=theirs,
+        now=NOW,
+    )
+    assert len(_inbox(ours)) == 2  # moved away: no clash, nothing new
+
+
+def test_a_confidential_clash_names_the_event_reserved(app):
+    ours, theirs = make_user(), make_user()
+    hall = make_venue()
+    start = datetime(2027, 3, 5, 18, 0)
+    make_event(ours, title="Empfang", status="published", venue_id=hall.id, start=start)
+    make_event(
+        theirs,
+        title="Geheim",
+        status="published",
+        visibility="confidential",
+        venue_id=hall.id,
+        start=start,
+    )
+    (text,) = _inbox(ours)
+    assert "„Reserviert“" in text and "Geheim" not in text
+
+
+def test_comms_publishing_over_a_warning_or_cancelling_notifies_the_department(app):
+    staff, comms = make_user(), make_user(Role.COMMS)
+    hall = make_venue()
+    start = datetime(2027, 3, 6, 18, 0)
+    make_event(staff, title="Lesung", status="published", venue_id=hall.id, start=start)
+    draft = make_event(staff, title="Vortrag", venue_id=hall.id, start=start)
+    set_status(draft, Status.PUBLISHED, actor=comms, now=NOW, conflict_reason="Abgestimmt")
+    assert any("trotz Warnung veröffentlicht" in t and "Abgestimmt" in t for t in _inbox(staff))
+    set_status(draft, Status.CANCELLED, actor=comms, now=NOW)
+    assert any(f"wurde von {comms.name} abgesagt" in t for t in _inbox(staff))
+    own = make_event(staff, title="Eigenes", status="published")
+    before = len(_inbox(staff))
+    colleague = make_user(department=staff.department)
+    set_status(own, Status.CANCELLED, actor=colleague, now=NOW)
+    assert len(_inbox(staff)) == before  # the department cancelled its own event

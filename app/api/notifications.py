@@ -11,6 +11,7 @@ from app.api.event_list import int_arg
 from app.api.openapi import Part, _json, _query, _responses, add_part
 from app.errors import ValidationError
 from app.extensions import db
+from app.input_guard import MAX_ID
 from app.notifications import kinds, service
 from app.notifications.models import Notification
 
@@ -64,7 +65,7 @@ def read_notifications():
     ids = body.get("ids")
     if body.get("all") is True and ids is None:
         chosen = None
-    elif isinstance(ids, list) and ids and all(type(i) is int and i > 0 for i in ids):
+    elif isinstance(ids, list) and ids and all(type(i) is int and 0 < i <= MAX_ID for i in ids):
         chosen = ids[:1000]
     else:
         raise ValidationError.single("ids", 'A list of notification ids, or send {"all": true}.')
@@ -108,6 +109,7 @@ def notifications_part() -> Part:
                 "type": "object",
                 "properties": {kind: mode for kind in kinds.KINDS},
                 "additionalProperties": False,
+                "minProperties": 1,
             }
         },
         "required": ["settings"],
@@ -134,7 +136,11 @@ def notifications_part() -> Part:
     read = {
         "type": "object",
         "properties": {
-            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
+            "ids": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                "minItems": 1,
+            },
             "all": {"type": "boolean"},
         },
     }

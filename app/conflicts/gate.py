@@ -23,6 +23,7 @@ from app.events.hooks import AfterPublish
 from app.events.models import CalendarVersion, Event, Status
 from app.events.operations import REASON_MAX
 from app.extensions import db
+from app.notifications.service import department_staff, notify
 from app.venues.models import Venue
 
 
@@ -88,8 +89,25 @@ def publish_check(proposal: Proposal, reason: str, actor) -> AfterPublish | None
 
     def record(event: Event, now: datetime) -> None:
         record_override(event, warnings, reason, actor, now)
+        published_over_warning(event, warnings, reason, actor, now)
 
     return record
+
+
+def published_over_warning(event: Event, warnings: list[Conflict], reason: str, actor, now) -> None:
+    """Tell the hosting departments that someone from elsewhere published over a warning."""
+    hosts = event.host_department_ids
+    if getattr(actor, "department_id", None) in hosts:
+        return  # the department decided itself
+    notify(
+        department_staff(hosts),
+        "published_over_warning",
+        params={"event": event.title, "reason": reason.strip()},
+        url=f"/events/{event.id}",
+        cause=f"published_over_warning:{event.id}:{event.sequence}",
+        now=now,
+        actor=actor,
+    )
 
 
 def overrides_of(event_id: int) -> list[PublishOverride]:

@@ -25,6 +25,10 @@ FormContext = Callable[["EventInput | None", "Event | None", Any], dict]
 publish_checks: list[PublishCheck] = []
 page_context: list[PageContext] = []
 form_context: list[FormContext] = []
+# Called once an event was created, changed or its status set (flushed, in the transaction):
+# (event, actor, now). The conflicts package notifies other departments of new clashes.
+Saved = Callable[["Event", Any, datetime], None]
+saved: list[Saved] = []
 # How many guests a change or cancellation of the event would be mailed to (invitations).
 guest_counters: list[Callable[["Event"], int]] = []
 
@@ -55,6 +59,12 @@ def form_extras(data: "EventInput | None", event: "Event | None", viewer) -> dic
     for provide in form_context:
         extras |= provide(data, event, viewer)
     return extras
+
+
+def after_save(event: "Event", actor, now: datetime) -> None:
+    """Run the hooks that follow a saved event."""
+    for hook in saved:
+        hook(event, actor, now)
 
 
 def guests_to_inform(event: "Event") -> int:

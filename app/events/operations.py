@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.dates import format_day
 from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
-from app.events import changes, hooks, policy
+from app.events import changes, hooks, notices, policy
 from app.events.exclusion import flush_guarded
 from app.events.models import Event, Status, Visibility
 from app.events.proposal import Proposal
@@ -372,6 +372,7 @@ def create_event(data: EventInput, *, actor, now: datetime, tz: str = DEFAULT_TZ
     _apply(event, values, now)
     db.session.add(event)
     _flush_and_record(event, after, now)
+    hooks.after_save(event, actor, now)
     return event
 
 
@@ -394,8 +395,12 @@ def update_event(
         )
     values = _validated(data, event.department, event.timezone)
     after = _gate(values, event.department_id, event, data.conflict_reason, actor)
+    was_cancelled = event.status == Status.CANCELLED
     _apply(event, values, now, notify)
     _flush_and_record(event, after, now)
+    if event.status == Status.CANCELLED and not was_cancelled:
+        notices.cancelled_by_outsider(event, actor, now)
+    hooks.after_save(event, actor, now)
     return event
 
 
@@ -442,6 +447,9 @@ def set_status(
             event.published_at = now
         event.updated_at = now
         _flush_and_record(event, after, now)
+        if status == Status.CANCELLED and not was_draft:
+            notices.cancelled_by_outsider(event, actor, now)
+        hooks.after_save(event, actor, now)
     return event
 
 

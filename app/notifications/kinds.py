@@ -49,6 +49,31 @@ def default_mode(role: Role, kind: str) -> str:
     return DEFAULTS.get(role, _STAFF).get(kind, OFF)
 
 
+# Why two events clash, by conflict kind, for the conflict notification.
+CONFLICT_REASONS = {
+    "venue": _l("the same venue at the same time"),
+    "person": _l("the same guests at the same time"),
+    "duplicate": _l("possibly the same event"),
+}
+
+
+def _title(p: dict, key: str) -> str:
+    """Return a title from the facts, or "Reserved" when the reader may not see it."""
+    return _("Reserved") if p.get(f"{key}_masked") else p[key]
+
+
+def _conflict(p: dict) -> str:
+    """Word a clash between our event and another department's."""
+    reason = CONFLICT_REASONS.get(p.get("conflict", ""), p.get("conflict", ""))
+    return _(
+        "“%(event)s” clashes with “%(other)s” (%(department)s): %(reason)s",
+        event=p["event"],
+        other=_title(p, "other"),
+        department=p["department"],
+        reason=reason,
+    )
+
+
 def _cohost_answer(p: dict) -> str:
     """Word the answer to a co-hosting request."""
     if p.get("accepted"):
@@ -58,12 +83,12 @@ def _cohost_answer(p: dict) -> str:
 
 # The message of each kind, worded in the reader's language from the stored facts.
 _WORDING: dict[str, Callable[[dict], str]] = {
-    "conflict": lambda p: _("“%(event)s” clashes with “%(other)s”: %(reason)s", **p),
+    "conflict": _conflict,
     "guest_clash": lambda p: _(
         "%(guest)s is also invited by %(department)s at the time of “%(event)s”.", **p
     ),
     "published_over_warning": lambda p: _(
-        "“%(event)s” was published despite a warning: %(reason)s", **p
+        "“%(event)s” was published despite a warning. Reason given: %(reason)s", **p
     ),
     "cancelled": lambda p: _("“%(event)s” was cancelled by %(actor)s.", **p),
     "cohost_request": lambda p: _("%(department)s asks to co-host “%(event)s”.", **p),

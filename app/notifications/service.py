@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.extensions import db
 from app.notifications import kinds
 from app.notifications.models import Notification, NotificationSetting
@@ -82,6 +82,20 @@ def notify(
 
     mail_now([n for n in notes if n.delivery == kinds.IMMEDIATE], users, now=now)
     return list(notes)
+
+
+def department_staff(department_ids: Iterable[int]) -> list[User]:
+    """Return the active staff of the departments (those who act for "our" events)."""
+    ids = set(department_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.department_id.in_(ids), User.role == Role.STAFF, User.active.is_(True)
+            )
+        )
+    )
 
 
 def unread_count(user: User) -> int:

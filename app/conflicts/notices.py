@@ -1,0 +1,81 @@
+"""Telling other departments that a new or moved event now clashes with one of theirs.
+
+Runs in the transaction that saved the event (``app.events.hooks.saved``). Only published
+events count (a draft is a plan of its own department), only clashes with events of other
+departments, and a confidential event is named "Reserved" to whoever may not see it. The cause
+key carries the event's SEQUENCE: a move that clashes again is news, the same state twice is not.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Role
+from app.conflicts.engine import check
+from app.events.models import Event, Status, Visibility
+from app.events.proposal import Proposal
+from app.extensions import db
+from app.notifications.service import department_staff, notify
+
+# Clashes between two departments' events; ranges (holidays, blocked dates) and the
+# audience density are the communications team's view, not news for a department.
+NOTIFIED_KINDS = ("venue", "person", "duplicate")
+
+
+@dataclass(frozen=True)
+class _CityWide:
+    """The viewer the check runs as: it sees every event, so no clash is missed."""
+
+    id: None = None
+    role: Role = Role.COMMS
+    department_id: None = None
+    sees_everything: bool = True
+    is_authenticated: bool = True
+    is_admin: bool = False
+
+
+def notify_new_clashes(event: Event, actor, now: datetime) -> None:
+    """Notify the staff of other departments whose events the saved event now clashes with."""
+    if event.status != Status.PUBLISHED:
+        return
+    clashes = [
+        c for c in check(Proposal.from_event(event), _CityWide()) if c.kind in NOTIFIED_KINDS
+    ]
+    other_ids = {i for c in clashes for i in c.event_ids if i != event.id}
+    if not other_ids:
+        return
+    others = {
+        e.id: e
+        for e in db.session.scalars(
+            select(Event).where(Event.id.in_(other_ids)).options(selectinload(Event.co_hosts))
+        )
+    }
+    ours = event.host_department_ids
+    for conflict in clashes:
+        for other_id in conflict.event_ids:
+            other = others.get(other_id)
+            if (
+                other is None
+                or other.status == Status.CANCELLED
+                or other.host_department_ids & ours
+            ):
+                continue
+            hosts = other.host_department_ids
+            masked = event.visibility == Visibility.CONFIDENTIAL
+            notify(
+                department_staff(hosts),
+                "conflict",
+                params={
+                    "event": other.title,
+                    "other": event.title,
+                    "other_masked": masked,
+                    "department": event.department.name,
+                    "conflict": conflict.kind,
+                },
+                url=f"/events/{other.id}",
+                cause=f"conflict:{conflict.kind}:{event.id}:{other.id}:{event.sequence}",
+                now=now,
+                actor=actor,
+            )
