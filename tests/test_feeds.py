@@ -242,6 +242,6 @@ def test_feed_takes_a_date_range_of_local_days(client):
         "Dezember"
     ]
     bad = client.get("/calendar.ics?from=31.01.2027")
-    assert bad.status_code == 400 and b"from" in bad.data
+    assert bad.status_code == 422 and b"from" in bad.data
     backwards = client.get("/calendar.ics?from=2027-02-01&to=2027-01-01")
-    assert backwards.status_code == 400 and b"to" in backwards.data
+    assert backwards.status_code == 422 and b"to" in backwards.data

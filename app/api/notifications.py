@@ -148,7 +148,13 @@ def notifications_part() -> Part:
         "type": "object",
         "properties": {"marked": {"type": "integer"}, "unread": {"type": "integer"}},
     }
-    unread = {"name": "unread", "in": "query", "required": False, "schema": {"enum": ["0", "1"]}}
+    unread = {
+        "name": "unread",
+        "in": "query",
+        "required": False,
+        "allowEmptyValue": True,
+        "schema": {"enum": ["0", "1"]},
+    }
     paths = {
         "/notifications": {
             "get": {

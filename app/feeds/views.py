@@ -16,7 +16,7 @@ from app.events.walltime import day_bounds
 from app.extensions import db
 from app.feeds.conditional import conditional
 from app.feeds.rendering import confidential_ids, feed_body, store_fragments
-from app.input_guard import parse_id
+from app.input_guard import MAX_YEAR, MIN_YEAR, parse_day, parse_id
 from app.venues.models import Venue
 from app.vocabularies.models import Audience
 
@@ -32,10 +32,13 @@ def _date_arg(name: str) -> date | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRange(f"{name}: expected a date as YYYY-MM-DD, got {raw[:40]!r}.") from None
+    day = parse_day(raw)
+    if day is None:
+        raise BadRange(
+            f"{name}: expected a date as YYYY-MM-DD between {MIN_YEAR} and {MAX_YEAR}, "
+            f"got {raw[:40]!r}."
+        )
+    return day
 
 
 def _window():
@@ -60,8 +63,8 @@ def _window():
 
 @bp.errorhandler(BadRange)
 def _bad_range(error: BadRange):
-    """Answer a malformed date range with 400 and a message naming the parameter."""
-    return current_app.response_class(str(error), status=400, mimetype="text/plain")
+    """Answer a malformed date range with 422 and a message naming the parameter."""
+    return current_app.response_class(str(error), status=422, mimetype="text/plain")
 
 
 def _respond(name: str, query, *, scope: str, masked_ids_fn=None):
