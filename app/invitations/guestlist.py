@@ -20,7 +20,7 @@ BOUNCED = "bounced"  # how last_error starts when a permanent bounce came back f
 SOURCE_LABELS = {
     ("link", ""): _l("Link"),
     ("staff", ""): _l("Staff"),
-    ("mail", "calendar"): _l("Calendar reply"),
+    ("mail", "calendar"): _l("Calendar answer"),
     ("mail", "email"): _l("Email"),
     ("mail", ""): _l("Email"),
 }
