@@ -6,10 +6,9 @@ import smtplib
 
 import pytest
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.contacts.merges import SURVIVOR, MERGED, merge
+from app.contacts.merges import MERGED, SURVIVOR, merge
 from app.extensions import db
 from app.inbound.models import State
 from app.inbound.server import inbound_server
