@@ -6,9 +6,12 @@ import smtplib
 
 import pytest
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 
 from app.accounts.models import Role
+from app.contacts.merge_undo import undo
 from app.contacts.merges import MERGED, SURVIVOR, merge
+from app.contacts.models import ContactMerge
 from app.extensions import db
 from app.inbound.models import State
 from app.inbound.server import inbound_server
@@ -288,3 +291,19 @@ def test_inbound_api_lists_by_state_and_event_and_applies(client, guest):
     assert (invitation.status, invitation.response_source) == (Answer.TENTATIVE, "mail")
     again = client.post(url, json={"answer": "note"}, headers=host)
     assert again.status_code == 422 and "answer" in again.json["errors"]
+
+
+def test_undoing_a_merge_gives_the_survivor_its_own_mark_back(app):
+    admin = make_user(Role.ADMIN)
+    survivor = make_contact(email="alt@example.org", last_name="Muster", first_name="Erika")
+    other = make_contact(email="neu@example.org", last_name="Muster", first_name="Erika")
+    _mark(survivor)
+    keep = merge(survivor, other, actor=admin, now=NOW, choices={"email": MERGED})
+    db.session.commit()
+    assert keep.bounced_at is None  # the kept address never bounced
+    log = db.session.scalar(select(ContactMerge))
+    undo(log, actor=admin, now=NOW)
+    db.session.commit()
+    db.session.refresh(survivor)
+    assert survivor.email == "alt@example.org"
+    assert (survivor.bounced_at, survivor.bounce_reason) == (NOW, "5.1.1: User unknown")
