@@ -17,7 +17,10 @@ from app.inbound.models import State
 from app.inbound.server import inbound_server
 from app.invitations.answers import respond
 from app.invitations.models import Answer, Invitation
+from app.mail.models import MailStatus, OutboxMessage
+from app.mail.worker import deliver
 from tests.factories import login, make_contact, make_invitation, make_user
+from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
 from tests.test_inbound import DOMAIN, GUEST, NOW, Guest, _sent_invitation
 from tests.test_inbound_smtp import _wait_processed
 
@@ -307,3 +310,26 @@ def test_undoing_a_merge_gives_the_survivor_its_own_mark_back(app):
     db.session.refresh(survivor)
     assert survivor.email == "alt@example.org"
     assert (survivor.bounced_at, survivor.bounce_reason) == (NOW, "5.1.1: User unknown")
+
+
+def test_verp_bounce_names_the_mail_over_real_smtp_both_ways(app, guest):
+    app.config["MAIL_BOUNCE_VERP"] = True
+    with smtp_server(RecordingHandler()) as outgoing:
+        send_mail_to(app, outgoing.port)
+        assert deliver(until_empty=True, worker_id="test").sent == 1
+        sent = outgoing.handler.received[0]
+    db.session.expire_all()
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == GUEST))
+    assert sent.mail_from.startswith(f"bounce+{row.id}-") and sent.mail_from.endswith("@" + DOMAIN)
+    # A report that names no Message-ID of ours: only the bounce address tells which mail.
+    raw = guest.mail("postfix_dsn_5.1.1.eml", message_id="<elsewhere@mx.example.org>")
+    forged = sent.mail_from.replace(f"bounce+{row.id}-", f"bounce+{row.id + 1}-")
+    with inbound_server(app, port=0) as server, smtplib.SMTP("127.0.0.1", server.port) as smtp:
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            smtp.sendmail("", [forged], raw)  # a guessed id without its signature
+        assert smtp.sendmail("", [sent.mail_from], raw) == {}
+        assert _wait_processed() == [("bounce", "applied")]
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, row.id)
+    assert row.status == MailStatus.FAILED and "5.1.1" in row.last_error
+    assert db.session.get(Invitation, guest.invitation.id).contact.bounced_at is not None

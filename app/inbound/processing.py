@@ -25,6 +25,7 @@ from app.invitations.guestlist import BOUNCED
 from app.invitations.models import Answer, Invitation
 from app.invitations.tokens import token_hash
 from app.mail.models import MailStatus, OutboxMessage
+from app.mail.verp import outbox_id
 
 PARTSTATS = {
     "ACCEPTED": Answer.ACCEPTED,
@@ -65,9 +66,12 @@ def _sender(parsed: Message) -> str:
 def _classify(message: InboundMessage, parsed: Message, now: datetime) -> Outcome:
     """Return the outcome of one message, applying answers and delivery failures on the way."""
     invitation = _addressed(message, parsed)
+    sent = _verp_row(message)
+    if invitation is None and sent is not None and sent.invitation_id is not None:
+        invitation = db.session.get(Invitation, sent.invitation_id)
     bounce = signals.bounce_of(parsed, message.envelope_from)
     if bounce is not None:
-        return _bounced(bounce, invitation, now)
+        return _bounced(bounce, invitation, now, sent)
     if signals.is_auto_reply(parsed):
         return Outcome(Kind.AUTO_REPLY, State.RECORDED, invitation)
     events = itip.replies(mime.calendar_texts(parsed))
@@ -98,8 +102,22 @@ def _addressed(message: InboundMessage, parsed: Message) -> Invitation | None:
     return None
 
 
-def _bounced(bounce: signals.Bounce, invitation: Invitation | None, now: datetime) -> Outcome:
+def _verp_row(message: InboundMessage) -> OutboxMessage | None:
+    """Return the mail whose signed bounce address (VERP) the message was sent to, or None."""
+    for address in (message.envelope_to or "").split(","):
+        row_id = outbox_id(address)
+        if row_id is not None:
+            return db.session.get(OutboxMessage, row_id)
+    return None
+
+
+def _bounced(
+    bounce: signals.Bounce, invitation: Invitation | None, now: datetime, sent=None
+) -> Outcome:
     """Mark the bounced mail failed when the failure is permanent; else only record it.
+
+    The mail is the one the bounce address names (VERP, ``sent``), else the one the report's
+    Message-ID names, else the invitation's newest sent mail.
 
     A permanent failure also marks the guest's address as bouncing, unless the address has
     changed since the mail went out (the bounce then says nothing about the new one).
@@ -110,8 +128,8 @@ def _bounced(bounce: signals.Bounce, invitation: Invitation | None, now: datetim
         "recipient": bounce.recipient,
         "original_message_id": bounce.original_message_id,
     }
-    row = None
-    if bounce.original_message_id:
+    row = sent
+    if row is None and bounce.original_message_id:
         row = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.message_id == bounce.original_message_id)
         )
