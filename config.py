@@ -49,6 +49,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", f"Stadtkalender <noreply@{MAIL_DOMAIN}>"
     )
+    # Envelope sender bounce+<outbox id>-<signature>@MAIL_DOMAIN per mail (route bounce+* to the
+    # inbound server like rsvp+*); off: bounces go to MAIL_DEFAULT_SENDER.
+    MAIL_BOUNCE_VERP = _bool("MAIL_BOUNCE_VERP")
     # Where security researchers report vulnerabilities (/.well-known/security.txt, RFC 9116).
     SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", f"mailto:security@{MAIL_DOMAIN}")
 

@@ -18,6 +18,7 @@ from app.contacts import csv_import
 from app.events.models import Status
 from app.events.operations import set_status
 from app.extensions import db
+from app.inbound.models import InboundMessage, Kind, State
 from app.invitations.answers import respond
 from app.invitations.models import Answer
 from app.mail.catcher import MailCatcher
@@ -131,6 +132,19 @@ def _scenario(mail_dir: Path) -> Site:
     make_invitation(main, staff, contacts[2], now=now)
     accepted, _token = make_invitation(main, staff, contacts[1], now=now)
     respond(accepted, Answer.ACCEPTED, now=now, plus_ones=1, comment="Rollstuhlplatz")
+    # A bouncing address and a written reply waiting for review (issue 11).
+    contacts[0].bounced_at, contacts[0].bounce_reason = now, "5.1.1: User unknown"
+    db.session.add(
+        InboundMessage(
+            message_id_key="<antwort@example.de>",
+            received_at=now,
+            kind=Kind.HUMAN,
+            state=State.REVIEW,
+            invitation_id=invitation.id,
+            detail={"subject": "Re: Einladung", "from": contacts[0].email, "text": "Ich komme."},
+            processed_at=now,
+        )
+    )
     _inv, site.cancelled_token = make_invitation(cancelled, staff, contacts[2], now=now)
     set_status(cancelled, Status.CANCELLED, actor=staff, now=now)
     start = datetime.combine(day, time(0), tzinfo=UTC)
@@ -226,6 +240,7 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("events", "staff", f"/events/{i['cancelled']}", None),
         ("events", "staff", "/events/new", EMPTY),
         ("events", "staff", f"/events/{i['event']}/edit", None),
+        ("events", "staff", f"/inbound/?state=review&event_id={i['event']}", None),
         ("events", "staff", f"/events/{i['event']}/cancel", None),
         ("invitations", "staff", f"/events/{i['event']}/guests/", None),
         ("contacts", "staff", "/contacts/", None),

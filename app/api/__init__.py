@@ -51,4 +51,11 @@ def _forbidden(error: PermissionDenied):
 
 
 # Importing the route modules registers their endpoints on bp.
-from app.api import conflicts, contacts, invitations, notifications, views  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    conflicts,
+    contacts,
+    inbound,
+    invitations,
+    notifications,
+    views,
+)

@@ -12,7 +12,7 @@ from app.events import policy
 from app.events.models import Event
 from app.extensions import db
 from app.input_guard import MAX_ID
-from app.invitations import duplicates, guestlist
+from app.invitations import bounces, duplicates, guestlist
 from app.invitations.guest_input import contacts_by_ids, contacts_for_guests
 from app.invitations.models import Invitation
 from app.invitations.operations import invite
@@ -48,8 +48,8 @@ def _event_for_guests(event_id: int) -> Event:
     return event
 
 
-def _item(invitation: Invitation) -> dict:
-    """Serialise one invitation."""
+def _item(invitation: Invitation, mail: dict | None = None) -> dict:
+    """Serialise one invitation; ``mail`` is its newest outbox row (guestlist.delivery_states)."""
     return {
         "id": invitation.id,
         "contact_id": invitation.contact_id,
@@ -60,6 +60,8 @@ def _item(invitation: Invitation) -> dict:
         "plus_ones": invitation.plus_ones,
         "departments": [link.department.code for link in invitation.departments],
         "responded_at": invitation.responded_at.isoformat() if invitation.responded_at else None,
+        "response_source": invitation.response_source,
+        "delivery": guestlist.delivery_of(mail.get(invitation.id)) if mail is not None else None,
     }
 
 
@@ -76,6 +78,7 @@ def invite_guests(event_id: int):
     # Reported, not refused: a client decides itself (the invite form asks the user instead).
     new = [duplicates.of_contact(contact) for contact in contacts + created]
     warnings += [d.as_warning() for d in duplicates.find(new, duplicates.invited(event))]
+    warnings += bounces.warnings(contacts + created)
     result = invite(
         event,
         contacts + created,
@@ -100,10 +103,11 @@ def list_invitations(event_id: int):
     event = _event_for_guests(event_id)
     rows = guestlist.guests(event, guestlist.GuestFilter.from_args(request.args))
     counts = guestlist.summary(event)
+    mail = guestlist.delivery_states([r.id for r in rows])  # one query for all items
     keys = ("accepted", "declined", "tentative", "pending", "waitlisted")
     return jsonify(
         {
-            "items": [_item(r) for r in rows],
+            "items": [_item(r, mail) for r in rows],
             "summary": {k: counts[k] for k in keys} | {"companions": counts["companions"]},
         }
     )

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel
 
+from app.api import openapi_parts
 from app.api.contacts import MAX_DUPLICATES, ContactCreate, ContactFields
 from app.api.schemas import ConflictCheck, EventCreate, EventFields, VenueCreate
 from app.conflicts.engine import KINDS
@@ -84,6 +85,8 @@ QUERY_SCHEMAS = {
     "status": {"enum": ["draft", "published", "cancelled"]},
     "kind": {"enum": list(KINDS)},
     "severity": {"enum": ["hard", "warning", "info"]},
+    "state": {"enum": ["stored", "applied", "review", "recorded", "ignored"]},
+    "event_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 
 
@@ -420,6 +423,8 @@ PARTS = [
     conflicts_part,
     contacts_part,
     invitations_part,
+    openapi_parts.invitation_list_part,
+    openapi_parts.inbound_part,
 ]
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "

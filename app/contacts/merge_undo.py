@@ -137,6 +137,9 @@ def undo(log: ContactMerge, *, actor, now: datetime, secret_key: str | None = No
     for name in FLAGS:
         if getattr(keep, name) == details["after"][name]:
             setattr(keep, name, details["before"][name])
+    if "bounce_before" in details and keep.email_key == details["before"]["email_key"]:
+        at, reason = details["bounce_before"]  # its own address again: its own bounce mark
+        keep.bounced_at, keep.bounce_reason = (datetime.fromisoformat(at) if at else None), reason
     added = set(details.get("tags_added") or [])
     keep.tags = [t for t in keep.tags if t.name not in added]
     _restore_addresses(keep, gone, details)

@@ -205,6 +205,10 @@ def merge(
     picks, new = _chosen(keep, gone, choices)  # validated before anything is written
     secret = rsvp_secret(secret_key)
     before, old_email = snapshot(keep), keep.email
+    # A bounce mark belongs to an address: the survivor keeps one only for the address it keeps.
+    marks = {c.email_key: (c.bounced_at, c.bounce_reason) for c in (gone, keep) if c.bounced_at}
+    at = keep.bounced_at
+    marks_before = [at.isoformat() if at else None, keep.bounce_reason]  # for undo
     repointed = list(
         db.session.scalars(select(Contact.id).where(Contact.merged_into_id == gone.id))
     )
@@ -214,6 +218,7 @@ def merge(
     db.session.flush()
     for name, value in new.items():
         setattr(keep, name, value)
+    keep.bounced_at, keep.bounce_reason = marks.get(keep.email_key, (None, ""))
     db.session.flush()
     if keep.email != old_email:  # the survivor's own invitations follow its new address
         readdress(keep, old_email, now, secret)
@@ -248,6 +253,7 @@ def merge(
         "choices": picks,
         "before": before,
         "after": snapshot(keep),
+        "bounce_before": marks_before,
         "repointed": repointed,
         "addresses_moved": _move_addresses(gone, keep),
         "address_added": _keep_address(keep, unchosen, log, now),

@@ -77,6 +77,9 @@ class Contact(db.Model):
     role_address: Mapped[bool] = mapped_column(default=False)  # info@, poststelle@ …
     notes: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # A permanent (5.x.x) bounce came back for this address: the next invitation warns.
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounce_reason: Mapped[str] = mapped_column(Text, default="")  # status and diagnostic
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -219,6 +219,8 @@ def _update(
         setattr(contact, name, value)
     contact.tags = tags
     contact.updated_at = now
+    if readdressed:  # a bounce said nothing about the new address
+        contact.bounced_at, contact.bounce_reason = None, ""
     contact.role_address = bool(sharing) or dedup.is_role_address(contact.email)
     for other in sharing:
         other.role_address = True

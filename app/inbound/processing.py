@@ -12,6 +12,7 @@ from email.utils import parseaddr
 
 from sqlalchemy import select
 
+from app.contacts.dedup import email_key
 from app.contacts.models import Contact
 from app.errors import ValidationError
 from app.events.models import Event
@@ -20,9 +21,11 @@ from app.inbound import itip, mime, signals
 from app.inbound.addresses import tokens_in
 from app.inbound.models import InboundMessage, Kind, State
 from app.invitations import answers
+from app.invitations.guestlist import BOUNCED
 from app.invitations.models import Answer, Invitation
 from app.invitations.tokens import token_hash
 from app.mail.models import MailStatus, OutboxMessage
+from app.mail.verp import outbox_id
 
 PARTSTATS = {
     "ACCEPTED": Answer.ACCEPTED,
@@ -63,9 +66,12 @@ def _sender(parsed: Message) -> str:
 def _classify(message: InboundMessage, parsed: Message, now: datetime) -> Outcome:
     """Return the outcome of one message, applying answers and delivery failures on the way."""
     invitation = _addressed(message, parsed)
+    sent = _verp_row(message)
+    if invitation is None and sent is not None and sent.invitation_id is not None:
+        invitation = db.session.get(Invitation, sent.invitation_id)
     bounce = signals.bounce_of(parsed, message.envelope_from)
     if bounce is not None:
-        return _bounced(bounce, invitation)
+        return _bounced(bounce, invitation, now, sent)
     if signals.is_auto_reply(parsed):
         return Outcome(Kind.AUTO_REPLY, State.RECORDED, invitation)
     events = itip.replies(mime.calendar_texts(parsed))
@@ -96,16 +102,34 @@ def _addressed(message: InboundMessage, parsed: Message) -> Invitation | None:
     return None
 
 
-def _bounced(bounce: signals.Bounce, invitation: Invitation | None) -> Outcome:
-    """Mark the bounced mail failed when the failure is permanent; else only record it."""
+def _verp_row(message: InboundMessage) -> OutboxMessage | None:
+    """Return the mail whose signed bounce address (VERP) the message was sent to, or None."""
+    for address in (message.envelope_to or "").split(","):
+        row_id = outbox_id(address)
+        if row_id is not None:
+            return db.session.get(OutboxMessage, row_id)
+    return None
+
+
+def _bounced(
+    bounce: signals.Bounce, invitation: Invitation | None, now: datetime, sent=None
+) -> Outcome:
+    """Mark the bounced mail failed when the failure is permanent; else only record it.
+
+    The mail is the one the bounce address names (VERP, ``sent``), else the one the report's
+    Message-ID names, else the invitation's newest sent mail.
+
+    A permanent failure also marks the guest's address as bouncing, unless the address has
+    changed since the mail went out (the bounce then says nothing about the new one).
+    """
     detail = {
         "status": bounce.status,
         "diagnostic": bounce.diagnostic,
         "recipient": bounce.recipient,
         "original_message_id": bounce.original_message_id,
     }
-    row = None
-    if bounce.original_message_id:
+    row = sent
+    if row is None and bounce.original_message_id:
         row = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.message_id == bounce.original_message_id)
         )
@@ -125,7 +149,11 @@ def _bounced(bounce: signals.Bounce, invitation: Invitation | None) -> Outcome:
         detail["reason"] = "temporary" if not bounce.permanent else "no_matching_mail"
         return Outcome(Kind.BOUNCE, State.RECORDED, invitation, detail)
     row.status = MailStatus.FAILED
-    row.last_error = f"bounced {bounce.status}: {bounce.diagnostic}"[:1000]
+    row.last_error = f"{BOUNCED} {bounce.status}: {bounce.diagnostic}"[:1000]
+    contact = invitation.contact if invitation is not None else None
+    if contact is not None and contact.email_key == email_key(row.recipient):
+        contact.bounced_at = now
+        contact.bounce_reason = f"{bounce.status}: {bounce.diagnostic}"[:1000]
     return Outcome(Kind.BOUNCE, State.APPLIED, invitation, detail)
 
 
@@ -205,6 +233,9 @@ def _apply(
             plus_ones=invitation.plus_ones if keep else 0,
             comment=reply.comment[: answers.TEXT_MAX] or invitation.comment,
             needs=invitation.needs,
+            source="mail",
+            via="calendar",
+            answered_at=reply.dtstamp,
         )
     except ValidationError as error:
         messages = [str(m) for ms in error.errors.values() for m in ms]
@@ -212,10 +243,6 @@ def _apply(
         return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | refused)
     if not result.changed:
         return _recorded(invitation, detail, "unchanged")
-    # respond() knows the link and staff; the answer came by mail, at the guest's DTSTAMP.
-    invitation.response_source = "mail"
-    if reply.dtstamp and reply.dtstamp < now:
-        invitation.responded_at = reply.dtstamp
     return Outcome(
         Kind.CALENDAR_REPLY, State.APPLIED, invitation, detail | {"answer": result.status.value}
     )

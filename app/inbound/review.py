@@ -3,14 +3,14 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from app.accounts.models import User
 from app.errors import ValidationError
 from app.events.models import Event
 from app.events.policy import hosted_by
 from app.extensions import db
-from app.inbound.models import InboundMessage, State
+from app.inbound.models import InboundMessage, Kind, State
 from app.invitations import answers
 from app.invitations.models import Answer, Invitation
 
@@ -42,6 +42,19 @@ def visible(user: User, *, state: str | None = None, event_id: int | None = None
     return stmt
 
 
+def page_context(event: Event, viewer) -> dict:
+    """Event page hook: how many received messages about the event wait for review.
+
+    Counted as the "Eingang" shows them to the viewer: nothing for visitors, staff of other
+    departments see none.
+    """
+    if not getattr(viewer, "is_authenticated", False) or event.id is None:
+        return {}
+    waiting = visible(viewer, state=State.REVIEW.value, event_id=event.id).order_by(None)
+    count = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
+    return {"inbound_review_count": count}
+
+
 def find(user: User, message_id: int) -> InboundMessage | None:
     """Return one message the user may see, or None."""
     stmt = visible(user).where(InboundMessage.id == message_id)
@@ -61,7 +74,7 @@ def apply(message: InboundMessage, choice: str, *, actor: User, now: datetime) -
         if invitation is None or invitation.revoked:
             raise ValidationError.single("answer", _("This message belongs to no invitation."))
         answer = Answer(choice)
-        reply = answers.respond(
+        answers.respond(
             invitation,
             answer,
             now=now,
@@ -69,9 +82,9 @@ def apply(message: InboundMessage, choice: str, *, actor: User, now: datetime) -
             comment=invitation.comment,
             needs=invitation.needs,
             actor=actor,
+            source="mail",  # the guest's own answer, applied by staff
+            via="calendar" if message.kind == Kind.CALENDAR_REPLY else "email",
         )
-        if reply.changed:
-            invitation.response_source = "mail"  # the guest's own answer, applied by staff
     message.state = State.APPLIED if choice != "note" else State.RECORDED
     message.detail = {**(message.detail or {}), "applied": choice, "applied_by": actor.id}
     db.session.flush()

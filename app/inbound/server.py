@@ -19,6 +19,7 @@ from flask import Flask
 from app.extensions import db
 from app.inbound.addresses import rsvp_token
 from app.inbound.inbox import process_pending, store
+from app.mail.verp import outbox_id
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,14 @@ class InboundHandler:
         self.processor = processor
         self.lmtp = lmtp
         self.domain = app.config["MAIL_DOMAIN"]
+        self.secret = app.config["SECRET_KEY"]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
-        """Accept only the per-invitation reply addresses."""
-        if rsvp_token(address, self.domain) is None:
+        """Accept only the per-invitation reply addresses and signed bounce addresses (VERP)."""
+        if (
+            rsvp_token(address, self.domain) is None
+            and outbox_id(address, self.domain, self.secret) is None
+        ):
             return "550 5.1.1 No such recipient here: only rsvp+<token> addresses"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"

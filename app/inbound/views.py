@@ -45,12 +45,15 @@ class ApplyForm(FlaskForm):
 def index():
     """List the received messages the user may see, by default those waiting for review."""
     state = request.args.get("state", State.REVIEW.value)
-    stmt = review.visible(current_user, state=state or None).limit(review.PAGE_SIZE)
+    event_id = request.args.get("event_id", type=int)
+    stmt = review.visible(current_user, state=state or None, event_id=event_id)
+    stmt = stmt.limit(review.PAGE_SIZE)
     messages = db.session.scalars(stmt).all()
     return render_template(
         "inbound/index.html",
         messages=messages,
         state=state,
+        event_id=event_id,
         states=STATE_LABELS,
         kinds=KIND_LABELS,
         form=ApplyForm(),

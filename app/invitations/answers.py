@@ -19,6 +19,9 @@ from app.invitations.delivery import queue_personal
 from app.invitations.models import Answer, Invitation
 
 ANSWERS = (Answer.ACCEPTED, Answer.DECLINED, Answer.TENTATIVE)
+# How an answer reached us (response_source); a mailed one also says by what (response_via).
+SOURCES = ("link", "staff", "mail")
+VIAS = ("", "calendar", "email")
 TEXT_MAX = 2000
 
 
@@ -115,14 +118,26 @@ def respond(
     comment: str = "",
     needs: str = "",
     actor=None,
+    source: str | None = None,
+    via: str = "",
+    answered_at: datetime | None = None,
 ) -> Reply:
     """Record an answer (by the guest's link, or by staff when actor is given).
+
+    ``source`` says how the answer came ("link", "staff", "mail"; default: "staff" with an
+    actor, else "link"), ``via`` by what a mailed one came ("calendar" or "email");
+    ``answered_at`` is when the guest answered if earlier than ``now`` (a calendar DTSTAMP).
+    A mailed answer applied by staff keeps the staff member as recorded_by, yet counts as the
+    guest's own (deadline checks as for staff).
 
     Accepting beyond the capacity puts the guest on the waiting list, but a guest who already
     has a seat keeps it and is refused only the companions that do not fit; a freed place goes
     to the first waiting guest. A change of the answer or of the companions is confirmed by mail;
     sending the same answer again changes and sends nothing.
     """
+    source = source or ("staff" if actor is not None else "link")
+    if source not in SOURCES or via not in VIAS or (via and source != "mail"):
+        raise ValueError((source, via))
     texts = {"comment": comment.strip(), "needs": needs.strip()}
     _check(invitation, answer, plus_ones, texts, by_staff=actor is not None, now=now)
     event = invitation.event
@@ -145,8 +160,9 @@ def respond(
         invitation.waitlisted_at = now
     invitation.status, invitation.plus_ones = status, plus_ones
     invitation.comment, invitation.needs = texts["comment"], texts["needs"]
-    invitation.responded_at, invitation.updated_at = now, now
-    invitation.response_source = "staff" if actor is not None else "link"
+    invitation.responded_at = min(answered_at, now) if answered_at else now
+    invitation.updated_at = now
+    invitation.response_source, invitation.response_via = source, via
     invitation.recorded_by = actor
     db.session.flush()
     if confirm:

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from app.dates import format_day
+from app.invitations.guestlist import source_label
 from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Invitation
 
 HEADERS = [
@@ -26,6 +27,7 @@ HEADERS = [
     _l("Comment"),
     _l("Invited by"),
     _l("Answered on"),
+    _l("Answered via"),
 ]
 MIN_WIDTH, MAX_WIDTH = 8, 60
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -67,6 +69,7 @@ def rows(invitations: list[Invitation], tz: str) -> list[list]:
                     inv.comment,
                     departments,
                     answered,
+                    source_label(inv),
                 )
             ]
         )

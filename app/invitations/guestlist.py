@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
 
 from app.contacts.models import Contact
@@ -10,10 +11,19 @@ from app.departments.models import Department
 from app.events.models import Event
 from app.extensions import db
 from app.invitations.models import Answer, Invitation, InvitationDepartment
-from app.mail.models import OutboxMessage
+from app.mail.models import MailStatus, OutboxMessage
 
 STATUSES = [a.value for a in Answer]
 WITHDRAWN = "withdrawn"  # a filter value beside the answers: invitations staff withdrew
+BOUNCED = "bounced"  # how last_error starts when a permanent bounce came back for the mail
+# How an answer reached us, as the guest list and the exports name it: (source, via) -> label.
+SOURCE_LABELS = {
+    ("link", ""): _l("Link"),
+    ("staff", ""): _l("Staff"),
+    ("mail", "calendar"): _l("Calendar answer"),
+    ("mail", "email"): _l("Email"),
+    ("mail", ""): _l("Email"),
+}
 
 
 @dataclass
@@ -132,3 +142,21 @@ def departments_of(invitations: list[Invitation]) -> dict[int, list[str]]:
     for invitation in invitations:
         result[invitation.id] = [link.department.code for link in invitation.departments]
     return result
+
+
+def source_label(invitation: Invitation) -> str:
+    """Return how the guest's answer reached us in words, or "" before an answer."""
+    if not invitation.response_source:
+        return ""
+    key = (invitation.response_source, invitation.response_via)
+    return str(SOURCE_LABELS.get(key, invitation.response_source))
+
+
+def delivery_of(row: OutboxMessage | None) -> dict | None:
+    """Return what became of the guest's newest mail: status queued|sent|failed|bounced, error."""
+    if row is None:
+        return None
+    status = "queued" if row.status == MailStatus.SENDING else row.status.value
+    if row.status == MailStatus.FAILED and row.last_error.startswith(BOUNCED + " "):
+        status = BOUNCED
+    return {"status": status, "error": row.last_error}

@@ -64,6 +64,8 @@ class Invitation(db.Model):
     suppressed: Mapped[str] = mapped_column(String(32), default="")  # why no mail goes out
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_source: Mapped[str] = mapped_column(String(16), default="")  # link, staff, mail
+    # For a mailed answer: "calendar" (an iTIP REPLY) or "email" (a written reply), else "".
+    response_via: Mapped[str] = mapped_column(String(16), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from app.events.loading import editable_event_or_404
 from app.events.models import Event
 from app.extensions import db
 from app.form_choices import as_choices
-from app.invitations import duplicates, exports, guestlist
+from app.invitations import bounces, duplicates, exports, guestlist
 from app.invitations.answers import respond
 from app.invitations.delivery import resend, retry
 from app.invitations.forms import InviteForm, RecordAnswerForm
@@ -71,8 +71,12 @@ def _invite_form() -> InviteForm:
 
 
 def _contact_label(contact: Contact) -> str:
-    """Return "Name <address>", or the address alone for a contact without a name."""
-    return f"{contact.full_name} <{contact.email}>" if contact.full_name else contact.email
+    """Return "Name <address>", or the address alone for a contact without a name.
+
+    A bouncing address says so, before the user invites it.
+    """
+    label = f"{contact.full_name} <{contact.email}>" if contact.full_name else contact.email
+    return f"{label} – {_('Address bounces')}" if contact.bounced_at else label
 
 
 def _page(
@@ -103,6 +107,8 @@ def _page(
         confirm=ConfirmForm(),
         answer_labels=ANSWER_LABELS,
         withdrawn_label=WITHDRAWN_LABEL,
+        source_label=guestlist.source_label,
+        delivery_of=guestlist.delivery_of,
     )
     return page, status
 
@@ -138,6 +144,7 @@ def invite_guests(event_id: int):
         contacts, warnings = contacts_for_invite(
             form, lines, actor=current_user, now=_now(), skip=frozenset(review.dropped)
         )
+        warnings += bounces.warnings(contacts)  # told, not refused: the address may be fixed
         result = invite(
             event,
             contacts,
@@ -188,6 +195,7 @@ def record_answer(event_id: int, invitation_id: int):
                 comment=invitation.comment,  # the guest's own words stay
                 needs=invitation.needs,
                 actor=current_user,
+                source="staff",
             )
         except ValidationError as error:
             flash(_describe(error), "error")

@@ -64,6 +64,7 @@ def withdraw(invitation: Invitation, *, actor, now: datetime) -> bool:
     invitation.revoked, invitation.suppressed = True, WITHDRAWN
     invitation.status, invitation.plus_ones = Answer.PENDING, 0
     invitation.comment = invitation.needs = invitation.response_source = ""
+    invitation.response_via = ""
     invitation.responded_at = invitation.waitlisted_at = invitation.reminded_at = None
     invitation.recorded_by = None
     invitation.updated_at = now

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.db_outage import describe, is_connection_error
 from app.extensions import db
-from app.mail import renderers
+from app.mail import renderers, verp
 from app.mail.claims import Heartbeat, claim, pending, release
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.smtp import DeliveryError, SmtpLink, envelope_sender
@@ -134,6 +134,7 @@ class DeliveryWorker:
         self.link = SmtpLink(timeout=smtp_timeout)
         self.outage_pause = outage_pause  # first and longest pause after a database error
         self.report = DeliveryReport()
+        self.verp: Callable[[int], str] | None = None  # set by run(): per-row envelope senders
         self.session: Session = db.session  # for renderers, which work with the ORM
         self.conn: Connection  # the worker's own connection, set per round
         self.unreachable: DeliveryError | None = None  # the SMTP server, during this batch
@@ -148,6 +149,7 @@ class DeliveryWorker:
         Left are queued mails, also those waiting for a retry, and mails being sent.
         """
         sender = envelope_sender()
+        self.verp = verp.sender_for()
         self.recorder = _Recorder()
         try:
             while not self.stop.is_set():
@@ -301,6 +303,8 @@ class DeliveryWorker:
                     return
             # The previous outcome must be written before this mail is handed over, so that a
             # crash can leave at most one delivered mail unrecorded.
+            if self.verp is not None:  # the bounce then names the row (app/mail/verp.py)
+                sender = self.verp(row.id)
             self.link.send(sender, row.recipient, raw, before_data=self.recorder.wait)
         except DeliveryError as error:
             if error.connecting:

@@ -119,6 +119,7 @@ def answer(token: str):
                 plus_ones=form.plus_ones.data or 0,
                 comment=form.comment.data or "",
                 needs=form.needs.data or "",
+                source="link",
             )
         except ValidationError as error:
             apply_errors(form, error)
