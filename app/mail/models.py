@@ -56,4 +56,6 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str] = mapped_column(String(120), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention replaced the message by its headers (privacy purge, RETENTION_MAIL_BODY_DAYS).
+    body_dropped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

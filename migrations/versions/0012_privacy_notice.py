@@ -1,0 +1,44 @@
+"""Privacy notice text and the retention mark on sent mail
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-12-01
+
+privacy_notice holds the text an administrator edited for /datenschutz (one row; without it the
+built-in German default is shown). outbox.body_dropped_at records when the privacy purge
+replaced a sent mail by its headers (RETENTION_MAIL_BODY_DAYS).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0012"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "privacy_notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"],
+            ["users.id"],
+            name=op.f("fk_privacy_notice_updated_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_notice")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("body_dropped_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("body_dropped_at")
+    op.drop_table("privacy_notice")
