@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, Length
 
 from app.accounts.access import admin_required, public
 from app.privacy import notice
@@ -22,7 +22,7 @@ class NoticeForm(FlaskForm):
 
     body = TextAreaField(
         _l("Text of the privacy notice"),
-        validators=[InputRequired(), Length(max=notice.MAX_LENGTH)],
+        validators=[DataRequired(), Length(max=notice.MAX_LENGTH)],
         description=_l(
             'Plain text. An empty line starts a new paragraph, "## " at the start of a line '
             'makes a heading, "- " a list item. HTML is shown as text.'
