@@ -12,7 +12,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, text, update
 from sqlalchemy.orm import aliased
 
 from app.audit.models import AuditEntry
@@ -21,8 +21,8 @@ from app.events.models import Event
 from app.extensions import db
 from app.inbound.inbox import purge as purge_inbound
 from app.inbound.models import InboundMessage, State
-from app.invitations.models import Invitation
-from app.mail.models import MailStatus, OutboxMessage
+from app.invitations.models import NOTES_PREDICATE, Invitation
+from app.mail.models import BODY_KEPT_PREDICATE, MailStatus, OutboxMessage
 from app.privacy.retention import RetentionClass, days_before, months_before
 
 CONTACT_MODES = ("delete", "review")
@@ -52,7 +52,8 @@ def _rsvp_text_due(now: datetime, config: Mapping) -> Select:
     return (
         select(Invitation.id)
         .join(Event, Event.id == Invitation.event_id)
-        .where(Event.ends_at < cutoff, (Invitation.comment != "") | (Invitation.needs != ""))
+        # Spelled as the partial index ix_invitations_notes, so that the planner uses it.
+        .where(Event.ends_at < cutoff, text(f"({NOTES_PREDICATE})"))
     )
 
 
@@ -90,8 +91,7 @@ def _mail_due(now: datetime, config: Mapping) -> Select:
     return select(OutboxMessage.id).where(
         OutboxMessage.status == MailStatus.SENT,
         OutboxMessage.sent_at < cutoff,
-        OutboxMessage.message.is_not(None),
-        OutboxMessage.body_dropped_at.is_(None),
+        text(BODY_KEPT_PREDICATE),  # as the partial index ix_outbox_body_kept
     )
 
 
