@@ -201,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {r.name:<12} {r.purged:>9,} purged in {r.batches:>4} batches, "
             f"longest {r.longest * 1000:6.0f} ms"
         )
+    print(f"  of which VACUUM (ANALYZE) of the changed tables {report.vacuum_seconds:.1f} s")
     longest = report.longest_batch("invitations")
     ok_total, ok_batch = total < TOTAL_TARGET, longest < BATCH_TARGET
     print(

@@ -69,6 +69,7 @@ class RunReport:
     now: datetime
     dry_run: bool
     results: list[ClassResult] = field(default_factory=list)
+    vacuum_seconds: float = 0.0
 
     def counts(self) -> dict[str, int]:
         """Return {class name: rows purged (or due, in a dry run)}."""
@@ -163,5 +164,7 @@ def run(
         actor=Actor.system("privacy purge"),
     )
     db.session.commit()
+    started = time.perf_counter()
     vacuum({t for r in report.results if r.purged for t in r.tables})
+    report.vacuum_seconds = time.perf_counter() - started
     return report

@@ -2,8 +2,8 @@
 
 RSVP comments and needs after the event, sent mail bodies (headers kept), contacts with no
 invitation and no change, audit entries, and the bytes of inbound mail (``app.inbound.inbox``).
-Every purge selects at most ``limit`` primary keys first and then writes those rows by key, so
-a batch is short whatever the table's size.
+Every purge writes at most ``limit`` rows, chosen by primary key in one statement
+(``… WHERE id IN (SELECT id … LIMIT n)``), so a batch is short whatever the table's size.
 """
 
 from collections.abc import Mapping
@@ -59,15 +59,13 @@ def _rsvp_text_due(now: datetime, config: Mapping) -> Select:
 
 def _rsvp_text_purge(now: datetime, config: Mapping, limit: int) -> int:
     """Empty comment and needs of a batch of invitations."""
-    ids = db.session.scalars(_rsvp_text_due(now, config).limit(limit)).all()
-    if ids:
-        db.session.execute(
-            update(Invitation)
-            .where(Invitation.id.in_(ids))
-            .values(comment="", needs="")
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)
+    batch = _rsvp_text_due(now, config).limit(limit).scalar_subquery()
+    return db.session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_(batch))
+        .values(comment="", needs="")
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 RSVP_TEXT = RetentionClass(
@@ -160,12 +158,10 @@ def contacts_for_review(now: datetime, config: Mapping, limit: int = 200) -> lis
 
 def _contacts_purge(now: datetime, config: Mapping, limit: int) -> int:
     """Delete a batch of contacts (tags, further addresses, decisions go with them)."""
-    ids = db.session.scalars(contacts_due(now, config).limit(limit)).all()
-    if ids:
-        db.session.execute(
-            delete(Contact).where(Contact.id.in_(ids)).execution_options(synchronize_session=False)
-        )
-    return len(ids)
+    batch = contacts_due(now, config).limit(limit).scalar_subquery()
+    return db.session.execute(
+        delete(Contact).where(Contact.id.in_(batch)).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 CONTACTS = RetentionClass(
@@ -191,14 +187,12 @@ def _audit_due(now: datetime, config: Mapping) -> Select:
 
 def _audit_purge(now: datetime, config: Mapping, limit: int) -> int:
     """Delete a batch of old audit entries (the caller allows it with ``privileged``)."""
-    ids = db.session.scalars(_audit_due(now, config).limit(limit)).all()
-    if ids:
-        db.session.execute(
-            delete(AuditEntry)
-            .where(AuditEntry.id.in_(ids))
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)
+    batch = _audit_due(now, config).limit(limit).scalar_subquery()
+    return db.session.execute(
+        delete(AuditEntry)
+        .where(AuditEntry.id.in_(batch))
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 AUDIT = RetentionClass(
