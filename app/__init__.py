@@ -148,6 +148,9 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.notifications import register as register_notifications
 
     register_notifications(app)  # notifications: pages, digest command, unread count
+    from app.privacy import register as register_privacy
+
+    register_privacy(app)  # retention (privacy purge, the dry-run page), the privacy notice
 
     @app.before_request
     def _remember_language() -> None:

@@ -10,6 +10,7 @@ from app.events.models import CalendarVersion, Event, Status, Visibility
 from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import MailStatus, OutboxMessage
 from app.notifications.models import Notification, NotificationSetting
+from app.privacy.models import PrivacyNotice
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -29,6 +30,7 @@ __all__ = [
     "Notification",
     "NotificationSetting",
     "OutboxMessage",
+    "PrivacyNotice",
     "Tag",
     "ApiToken",
     "AuditEntry",

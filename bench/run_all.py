@@ -26,6 +26,7 @@ import dataset  # noqa: E402
 import dedup_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
+import privacy_bench  # noqa: E402
 
 NOISE = (
     "Note: this machine is shared and noisy; absolute figures vary from run to run. The ratios "
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if wanted
     ]
     conflict_bench.main(conflict_args)
+    privacy_bench.main(["--contacts", "20000", "--invitations", "100000"] if args.quick else [])
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

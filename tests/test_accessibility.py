@@ -81,7 +81,8 @@ def _scenario(mail_dir: Path) -> Site:
     )
     comms = make_user(Role.COMMS, email="komm.schmidt@stadt.example", name="K. Schmidt")
     admin = make_user(Role.ADMIN, email="admin@stadt.example", name="Admin")
-    site.users = {"staff": staff, "comms": comms, "admin": admin}
+    privacy = make_user(Role.PRIVACY, email="datenschutz@stadt.example", name="D. Schutz")
+    site.users = {"staff": staff, "comms": comms, "admin": admin, "privacy": privacy}
     audience, category = make_audience("presse", "Presse"), make_category("empfang", "Empfang")
     hall = make_venue(name="Rathaus – Bürgersaal", capacity=120)
     day = _day(7)
@@ -262,6 +263,11 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("rsvp", "guest", f"/rsvp/{site.token}", EMPTY),
         ("rsvp", "guest", f"/rsvp/{site.token}/optout", None),
         ("rsvp", "guest", f"/rsvp/{site.cancelled_token}", None),
+        ("privacy", "privacy", "/privacy/retention", None),
+        ("privacy", "admin", "/privacy/retention", None),
+        ("privacy", "guest", "/datenschutz", None),
+        ("privacy", "admin", "/datenschutz", None),
+        ("privacy", "admin", "/datenschutz/bearbeiten", EMPTY),
     ]
 
 
@@ -346,6 +352,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "week-empty",
         "invitations",
         "import-preview",
+        "privacy",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

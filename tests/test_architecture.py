@@ -34,7 +34,9 @@ LOW = set(ALLOWED)
 ALLOWED["conflicts"] = LOW - {"conflicts"}
 ALLOWED["inbound"] = LOW
 ALLOWED["feeds"] = LOW | {"conflicts", "inbound"}
-ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound"}
+# Data protection reaches into every low package's tables (retention, erasure, export).
+ALLOWED["privacy"] = LOW | {"inbound"}
+ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound", "privacy"}
 
 
 def _packages() -> set[str]:

@@ -158,6 +158,7 @@ def _context(
         "departments": departments,
         "rsvp_url": f"{settings.base_url}/rsvp/{token}",
         "optout_url": f"{settings.base_url}/rsvp/{token}/optout",
+        "privacy_url": f"{settings.base_url}/datenschutz",  # app.privacy's notice page
         "starts": event.start_local.replace(tzinfo=zone),
         "ends": event.end_local.replace(tzinfo=zone),
         "deadline": event.rsvp_deadline.astimezone(zone) if event.rsvp_deadline else None,

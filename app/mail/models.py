@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -19,6 +19,10 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+# Rows whose message still has its body (the partial index below).
+BODY_KEPT_PREDICATE = "message IS NOT NULL AND body_dropped_at IS NULL"
+
+
 class OutboxMessage(db.Model):
     """One mail to one recipient, rendered when it was caused, delivered by the worker."""
 
@@ -26,6 +30,13 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         UniqueConstraint("invitation_id", "kind", "sequence"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        # Mails whose body is still stored: the privacy purge finds the old ones quickly.
+        Index(
+            "ix_outbox_body_kept",
+            "sent_at",
+            sqlite_where=text(BODY_KEPT_PREDICATE),
+            postgresql_where=text(BODY_KEPT_PREDICATE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,4 +67,6 @@ class OutboxMessage(db.Model):
     claimed_by: Mapped[str] = mapped_column(String(120), default="")
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention replaced the message by its headers (privacy purge, RETENTION_MAIL_BODY_DAYS).
+    body_dropped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -109,6 +109,7 @@ def enqueue(
         "claimed_by": "",
         "last_error": "",
         "sent_at": None,
+        "body_dropped_at": None,
         "created_at": now,
     }
     session.flush()  # pending rows of the caller go first, so that conflicts are seen
