@@ -211,7 +211,7 @@ def test_invite_form_warns_about_a_bouncing_address(browser, guest):
     login(browser, Role.STAFF, department=guest.owner.department)
     url = f"/events/{guest.event.id}/guests/"
     found = browser.get(url + "?find=weg").get_data(as_text=True)
-    assert "weg@example.org&gt; – Address bounces" in found  # before inviting, in the picker
+    assert "weg@example.org&gt; – Adresse unzustellbar" in found  # before inviting, in the picker
     response = browser.post(
         url + "invite", {"pasted": "weg@example.org"}, form_page=url, follow_redirects=True
     )
