@@ -12,6 +12,7 @@ from email.utils import parseaddr
 
 from sqlalchemy import select
 
+from app.audit import Actor
 from app.contacts.models import Contact
 from app.errors import ValidationError
 from app.events.models import Event
@@ -205,6 +206,7 @@ def _apply(
             plus_ones=invitation.plus_ones if keep else 0,
             comment=reply.comment[: answers.TEXT_MAX] or invitation.comment,
             needs=invitation.needs,
+            via=Actor.system("mail"),
         )
     except ValidationError as error:
         messages = [str(m) for ms in error.errors.values() for m in ms]
