@@ -110,7 +110,8 @@ def test_guest_list_view_and_exports_are_committed_with_the_row_count(browser):
     assert browser.get(f"/events/{event.id}/guests/export.csv").status_code == 200
     assert browser.get(f"/events/{event.id}/guests/export.xlsx").status_code == 200
     (viewed,) = entries("guestlist.viewed")
-    assert (viewed.object_type, viewed.object_id, viewed.changes) == ("event", event.id, {"rows": 3})
+    assert (viewed.object_type, viewed.object_id) == ("event", event.id)
+    assert viewed.changes == {"rows": 3}
     exported = [e.changes for e in entries("guestlist.exported")]
     assert exported == [{"format": "csv", "rows": 3}, {"format": "xlsx", "rows": 3}]
     assert {e.actor_id for e in entries()} >= {owner.id}
@@ -224,7 +225,8 @@ def test_cli_user_with_privacy_role_and_api_tokens_are_recorded(runner):
     assert runner.invoke(args=["users", "revoke-tokens", user.email]).exit_code == 0
     (issued,) = entries("token.issued")
     (revoked,) = entries("token.revoked")
-    assert (issued.object_id, issued.actor_type, revoked.changes) == (user.id, "system", {"tokens": 1})
+    assert (issued.object_id, issued.actor_type) == (user.id, "system")
+    assert revoked.changes == {"tokens": 1}
 
 
 def test_a_rolled_back_action_leaves_no_entry(browser):
