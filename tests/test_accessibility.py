@@ -79,7 +79,8 @@ def _scenario(mail_dir: Path) -> Site:
     )
     comms = make_user(Role.COMMS, email="komm.schmidt@stadt.example", name="K. Schmidt")
     admin = make_user(Role.ADMIN, email="admin@stadt.example", name="Admin")
-    site.users = {"staff": staff, "comms": comms, "admin": admin}
+    privacy = make_user(Role.PRIVACY, email="datenschutz@stadt.example", name="D. Schutz")
+    site.users = {"staff": staff, "comms": comms, "admin": admin, "privacy": privacy}
     audience, category = make_audience("presse", "Presse"), make_category("empfang", "Empfang")
     hall = make_venue(name="Rathaus – Bürgersaal", capacity=120)
     day = _day(7)
@@ -234,6 +235,9 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("conflicts", "comms", "/conflicts/blocked/import", None),
         ("conflicts", "comms", "/conflicts/school-holidays", None),
         ("conflicts", "comms", "/conflicts/school-holidays/import", None),
+        ("audit", "admin", "/audit/", None),
+        ("audit", "privacy", "/audit/?action=contact", None),
+        ("audit", "privacy", f"/contacts/{i['contact']}/edit", None),
         ("rsvp", "guest", f"/rsvp/{site.token}", EMPTY),
         ("rsvp", "guest", f"/rsvp/{site.token}/optout", None),
         ("rsvp", "guest", f"/rsvp/{site.cancelled_token}", None),
@@ -321,6 +325,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "week-empty",
         "invitations",
         "import-preview",
+        "audit",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(
