@@ -248,3 +248,13 @@ def test_a_rolled_back_action_leaves_no_entry(browser):
     # The login and the GET of the form page are recorded; the refused POST added nothing.
     assert [e.action for e in entries()][before:] == ["auth.login", "guestlist.viewed"]
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_opening_the_rsvp_link_is_recorded_for_the_guest_without_address(client):
+    owner = make_user()
+    invitation, token = make_invitation(_published(owner), owner)
+    db.session.commit()
+    assert client.get(f"/rsvp/{token}").status_code == 200
+    (opened,) = entries("rsvp.opened")
+    assert (opened.actor_type, opened.actor_label, opened.object_id) == ("guest", "", invitation.id)
+    assert opened.changes == {}

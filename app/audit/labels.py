@@ -18,6 +18,7 @@ ACTIONS = {
     "invitation.sent": _l("Invitation sent"),
     "invitation.answered": _l("Invitation answered"),
     "invitation.recorded": _l("Answer recorded by staff"),
+    "rsvp.opened": _l("RSVP link opened"),
     "auth.login": _l("Login"),
     "auth.login_failed": _l("Failed login"),
     "auth.logout": _l("Logout"),
