@@ -135,6 +135,9 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.web import register_web
 
     register_web(app)
+    from app.audit.wiring import install as install_audit
+
+    install_audit(app)  # login, logout and failed logins go to the audit log
     from app.dates import day_filter
 
     app.add_template_filter(day_filter, "day")  # {{ value|day("weekday_date") }}, see app/dates.py

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select, update
 
 from app.accounts.models import ApiToken, Role, User
+from app.audit import record
 from app.departments.models import CODE_RE, Department, find_department, normalise_code
 from app.departments.staff import create_user
 from app.errors import ValidationError
@@ -48,7 +49,7 @@ def create_department(code: str, name: str, email: str) -> None:
 @click.option("--department", "department_code", default=None, help="Department code (staff).")
 @click.option("--password", required=True, help="At least 12 characters.")
 def create_user_command(email, name, role, department_code, password) -> None:
-    """Create a staff, comms or admin account."""
+    """Create a staff, comms, admin or privacy (Datenschutz) account."""
     try:
         user = create_user(
             email=email,
@@ -79,6 +80,8 @@ def issue_token(email: str) -> None:
     user = _user(email)
     token, plain = ApiToken.issue(user, datetime.now(UTC))
     db.session.add(token)
+    db.session.flush()
+    record("token.issued", "user", user.id, {"token": [None, token.id]})
     db.session.commit()
     click.echo(plain)
 
@@ -93,6 +96,7 @@ def revoke_tokens(email: str) -> None:
         .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
         .values(revoked=True)
     ).rowcount
+    record("token.revoked", "user", user.id, {"tokens": revoked})
     db.session.commit()
     click.echo(f"Revoked {revoked} API token(s) of {user.email}")
 

@@ -72,7 +72,7 @@ def _venues(districts: dict[str, District]) -> list[Venue]:
 
 
 def _users(now: datetime) -> tuple[list[Login], dict[str, list[User]], list[User]]:
-    """Create admin, comms and staff accounts; return logins, staff by department and comms."""
+    """Create admin, privacy, comms and staff accounts; return logins, staff, comms."""
     logins: list[Login] = []
 
     def add(local: str, name: str, role: Role, department: str | None = None) -> User:
@@ -88,6 +88,7 @@ def _users(now: datetime) -> tuple[list[Login], dict[str, list[User]], list[User
         return user
 
     add(*data.ADMIN, Role.ADMIN)
+    add(*data.PRIVACY, Role.PRIVACY)
     comms = [add(local, name, Role.COMMS, data.COMMS_DEPARTMENT) for local, name in data.COMMS]
     staff = {
         d.code: [add(local, name, Role.STAFF, d.code) for local, name in d.staff]
@@ -342,7 +343,7 @@ def _blocked_ranges(districts: dict[str, District], today: date, now: datetime) 
 
 def _existing_logins() -> list[Login]:
     """Return the logins of all users, administrators first."""
-    rank = {Role.ADMIN: 0, Role.COMMS: 1, Role.STAFF: 2}
+    rank = {Role.ADMIN: 0, Role.PRIVACY: 1, Role.COMMS: 2, Role.STAFF: 3}
     users = sorted(db.session.scalars(select(User)), key=lambda u: (rank[u.role], u.id))
     return [(u.email, u.role.value, u.department.code if u.department else "") for u in users]
 
@@ -353,7 +354,7 @@ def _echo_logins(header: str, logins: list[Login]) -> None:
     rows = [("E-Mail", "Rolle", "Amt"), *logins]
     width = max(len(email) for email, _role, _dept in rows)
     for email, role, department in rows:
-        click.echo(f"  {email:<{width}}  {role:<6} {department}".rstrip())
+        click.echo(f"  {email:<{width}}  {role:<7} {department}".rstrip())
 
 
 demo_cli = AppGroup("demo", help="Demo data for a Dortmund-like city (not for production).")

@@ -169,6 +169,7 @@ DEPARTMENTS = (
 )
 
 ADMIN = ("admin", "Systemadministration")
+PRIVACY = ("datenschutz", "Datenschutzbeauftragte")  # the privacy role: reads the audit log
 COMMS = (("komm.schmidt", "Julia Schmidt"), ("komm.yilmaz", "Deniz Yilmaz"))
 COMMS_DEPARTMENT = "presseamt"
 

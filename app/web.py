@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -65,7 +65,10 @@ def transactional(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(*args, **kwargs):
         if request.method in SAFE_METHODS:
-            return view(*args, **kwargs)
+            result = view(*args, **kwargs)
+            if not g.get("commit_read"):  # set by app.audit.record_read
+                return result
+            return _commit_read(current_app.make_response(result))
         before = copy.deepcopy(dict(session))
         try:
             response = current_app.make_response(view(*args, **kwargs))
@@ -86,6 +89,19 @@ def transactional(view: Callable) -> Callable:
         return response
 
     return wrapped
+
+
+def _commit_read(response):
+    """Commit the audit entry of a GET that read personal data; no entry, no answer."""
+    if response.status_code >= 400:
+        _roll_back()
+        return response
+    try:
+        db.session.commit()
+    except BaseException:
+        _roll_back()
+        raise
+    return response
 
 
 def install_transactions(app: Flask) -> None:
@@ -156,6 +172,7 @@ def register_web(app: Flask) -> None:
     from app.accounts.models import User
     from app.accounts.views import bp as auth_bp
     from app.api import bp as api_bp
+    from app.audit.views import bp as audit_bp
     from app.conflicts.admin_views import bp as conflict_admin_bp
     from app.conflicts.views import bp as conflicts_bp
     from app.contacts.views import bp as contacts_bp
@@ -185,6 +202,7 @@ def register_web(app: Flask) -> None:
         mail_bp,
         conflicts_bp,
         conflict_admin_bp,
+        audit_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -20,6 +20,7 @@ for entry in (ROOT, ROOT / "bench"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 
+import audit_bench  # noqa: E402
 import calendar_bench  # noqa: E402
 import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nMail delivery (pre-built invitation-sized mails, worker vs. bare smtplib)")
     mail_bench.main(["--count", "1000", "--rounds", "3"] if args.quick else [])
     dedup_bench.main(["--quick"] if args.quick else [])
+    audit_bench.main(["--quick"] if args.quick else [])
     conflict_args = [
         flag
         for flag, wanted in (

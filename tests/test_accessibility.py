@@ -260,6 +260,9 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("conflicts", "comms", "/conflicts/blocked/import", None),
         ("conflicts", "comms", "/conflicts/school-holidays", None),
         ("conflicts", "comms", "/conflicts/school-holidays/import", None),
+        ("audit", "admin", "/audit/", None),
+        ("audit", "privacy", "/audit/?action=contact", None),
+        ("audit", "privacy", f"/contacts/{i['contact']}/edit", None),
         ("rsvp", "guest", f"/rsvp/{site.token}", EMPTY),
         ("rsvp", "guest", f"/rsvp/{site.token}/optout", None),
         ("rsvp", "guest", f"/rsvp/{site.cancelled_token}", None),
@@ -353,6 +356,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "invitations",
         "import-preview",
         "privacy",
+        "audit",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

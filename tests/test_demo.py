@@ -113,6 +113,7 @@ def test_seed_fills_an_empty_database_with_a_realistic_city(demo_app):
         assert len(users) == len(logins)
         assert all(u.department is not None for u in users if u.role == Role.STAFF)
         assert ("admin@stadt.example", "admin", "") in logins
+        assert ("datenschutz@stadt.example", "privacy", "") in logins
         assert sum(role == "comms" for _email, role, _dept in logins) == 2
         admin = db.session.scalar(select(User).filter_by(email="admin@stadt.example"))
         assert admin.role == Role.ADMIN and admin.check_password(DEMO_PASSWORD)
@@ -147,6 +148,7 @@ def test_cli_seeds_once_and_prints_the_logins(demo_app):
     assert result.exit_code == 0, result.output
     assert "Demo-Zugänge (Passwort für alle: Dortmund-Demo-2026)" in result.output
     assert "admin@stadt.example" in result.output
+    assert "datenschutz@stadt.example" in result.output and " privacy\n" in result.output
     assert "komm.schmidt@stadt.example" in result.output
     with demo_app.app_context():
         assert _count(Event) == 20

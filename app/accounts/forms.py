@@ -13,6 +13,7 @@ ROLE_LABELS = {
     Role.STAFF: _l("Staff (department)"),
     Role.COMMS: _l("Communications team"),
     Role.ADMIN: _l("Administrator"),
+    Role.PRIVACY: _l("Data protection"),
 }
 LANGUAGE_CHOICES = as_choices([("de", "Deutsch"), ("en", "English")])
 

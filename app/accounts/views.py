@@ -24,6 +24,7 @@ from app.accounts import operations
 from app.accounts.access import public
 from app.accounts.forms import AccountForm, ConfirmForm, LoginForm, PasswordForm
 from app.accounts.models import User
+from app.accounts.signals import logged_in, logged_out, login_failed
 from app.errors import ValidationError
 from app.extensions import db, limiter
 from app.form_errors import apply_errors
@@ -65,7 +66,10 @@ def login():
         if user is not None and user.active and user.check_password(form.password.data):
             session.clear()  # a fresh session id against fixation
             login_user(user, remember=form.remember.data)
+            logged_in.send(current_app._get_current_object(), user=user)
             return redirect(_safe_next(request.args.get("next")))
+        # The typed text is never passed on: it may be a password typed into the email field.
+        login_failed.send(current_app._get_current_object(), user=user)
         form.password.errors.append(_("Email or password is wrong."))
     return render_template("auth/login.html", form=form)
 
@@ -73,7 +77,9 @@ def login():
 @bp.post("/logout")
 def logout():
     """Log out everywhere (POST only, with CSRF token): copies of the session stop working."""
-    operations.end_sessions(current_user._get_current_object())
+    user = current_user._get_current_object()
+    logged_out.send(current_app._get_current_object(), user=user)
+    operations.end_sessions(user)
     session.clear()
     logout_user()  # after clear(): it marks the remember cookie for deletion in the session
     flash(_("You are logged out."), "success")

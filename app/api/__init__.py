@@ -52,6 +52,7 @@ def _forbidden(error: PermissionDenied):
 
 # Importing the route modules registers their endpoints on bp.
 from app.api import (  # noqa: E402,F401
+    audit,
     conflicts,
     contacts,
     inbound,

@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 from flask import abort, current_app, g, jsonify, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.accounts.models import Role
 from app.api import bp
 from app.api.schemas import parse
 from app.contacts import dedup, operations, queries
 from app.contacts.candidates import Candidate
 from app.contacts.models import Contact
 from app.contacts.validation import ContactInput
-from app.errors import ValidationError
+from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
 
 MAX_DUPLICATES = 500
@@ -123,9 +124,16 @@ def list_contacts():
     )
 
 
+def _may_change() -> None:
+    """Refuse the privacy role, which reads contacts but does not change them."""
+    if g.api_user.role == Role.PRIVACY:
+        raise PermissionDenied("The privacy role reads contacts but does not change them.")
+
+
 @bp.post("/contacts")
 def create_contact():
     """Create a contact, or return the existing one for the same address and name (200)."""
+    _may_change()
     body = parse(ContactCreate, request.get_json(silent=True))
     data = ContactInput(**body.model_dump())
     saved = operations.save_contact(data, actor=g.api_user, now=datetime.now(UTC))
@@ -149,6 +157,7 @@ def get_contact(contact_id: int):
 @bp.patch("/contacts/<int:contact_id>")
 def patch_contact(contact_id: int):
     """Change some fields of a live contact (a merged one is 404: change the survivor)."""
+    _may_change()
     contact = db.session.get(Contact, contact_id)
     if contact is None or contact.merged_into_id is not None:
         abort(404, description="No such contact (or it was merged: see merged_into).")

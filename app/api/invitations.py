@@ -7,6 +7,7 @@ from pydantic import Field
 
 from app.api import bp
 from app.api.schemas import Line, _Strict, parse
+from app.audit import record_read
 from app.errors import PermissionDenied
 from app.events import policy
 from app.events.models import Event
@@ -102,6 +103,7 @@ def list_invitations(event_id: int):
     """List the event's invitations with a summary of answers."""
     event = _event_for_guests(event_id)
     rows = guestlist.guests(event, guestlist.GuestFilter.from_args(request.args))
+    record_read("guestlist.viewed", "event", event.id, {"rows": len(rows)})
     counts = guestlist.summary(event)
     mail = guestlist.delivery_states([r.id for r in rows])  # one query for all items
     keys = ("accepted", "declined", "tentative", "pending", "waitlisted")

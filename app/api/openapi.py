@@ -87,6 +87,18 @@ QUERY_SCHEMAS = {
     "severity": {"enum": ["hard", "warning", "info"]},
     "state": {"enum": ["stored", "applied", "review", "recorded", "ignored"]},
     "event_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "object_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "actor": {
+        "type": "string",
+        "maxLength": 254,
+        "description": "guest, system, token, user, a user's number or part of an email",
+    },
+    "action": {
+        "type": "string",
+        "maxLength": 254,
+        "description": "An action code (contact.changed) or its prefix (contact)",
+    },
+    "object_type": {"type": "string", "maxLength": 254},
 }
 
 
@@ -414,6 +426,56 @@ def invitations_part() -> Part:
     return Part({"InvitationWithdrawn": invitation}, paths)
 
 
+def audit_part() -> Part:
+    """Describe reading the audit log (administrators and the privacy role)."""
+    entry = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {
+                "type": "object",
+                "properties": {
+                    "type": {"enum": ["user", "token", "guest", "system"]},
+                    "id": {"type": ["integer", "null"]},
+                    "label": _TEXT,
+                },
+            },
+            "action": _TEXT,
+            "object_type": _TEXT,
+            "object_id": {"type": ["integer", "null"]},
+            "changes": {
+                "type": "object",
+                "description": "{field: [old, new]} or facts such as {rows: 120}; personal "
+                "values read *** unless the caller has the privacy role",
+            },
+        },
+    }
+    entry_list = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    paths = {
+        "/audit": {
+            "get": {
+                "summary": "Audit log entries, newest first (admin and privacy role; others "
+                "403); from/to dates are whole days in Europe/Berlin",
+                "parameters": _query(
+                    "action", "object_type", "object_id", "actor", "from", "to", "page", "per_page"
+                ),
+                "responses": _responses("AuditEntryList"),
+            }
+        }
+    }
+    return Part({"AuditEntry": entry, "AuditEntryList": entry_list}, paths)
+
+
 # One builder per resource; a new resource adds its builder here, or, from its own module,
 # with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
 PARTS = [
@@ -425,6 +487,7 @@ PARTS = [
     invitations_part,
     openapi_parts.invitation_list_part,
     openapi_parts.inbound_part,
+    audit_part,
 ]
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import g, has_request_context
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from app.audit.models import AuditEntry
 from app.extensions import db
@@ -29,6 +29,13 @@ class Actor:
     def system(cls, label: str = "") -> "Actor":
         """Return the actor for commands and background workers."""
         return cls("system", None, label)
+
+    @classmethod
+    def of_user(cls, user) -> "Actor":
+        """Return the actor for a user account (web session), or the system without one."""
+        if user is None or getattr(user, "id", None) is None:
+            return cls.system()
+        return cls("user", user.id, user.email)
 
     @classmethod
     def guest(cls) -> "Actor":
@@ -70,6 +77,50 @@ def record(
         changes=changes or {},
     )
     db.session.add(entry)
+    return entry
+
+
+def record_many(
+    action: str,
+    object_type: str,
+    object_ids: list[int],
+    changes: dict | None = None,
+    *,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Add one entry per object in a single INSERT (bulk invitations); return the count."""
+    if not object_ids:
+        return 0
+    who, when = actor or current_actor(), at or datetime.now(UTC)
+    common = {
+        "at": when,
+        "actor_type": who.type,
+        "actor_id": who.id,
+        "actor_label": who.label,
+        "action": action,
+        "object_type": object_type,
+        "changes": changes or {},
+    }
+    db.session.execute(insert(AuditEntry), [common | {"object_id": i} for i in object_ids])
+    return len(object_ids)
+
+
+# Set in ``g`` by record_read: app/web.py then commits the GET request that read personal data.
+COMMIT_READ = "commit_read"
+
+
+def record_read(
+    action: str, object_type: str = "", object_id: int | None = None, changes: dict | None = None
+) -> AuditEntry:
+    """Record that personal data was read or downloaded (a GET): the request commits the entry.
+
+    Safe requests commit nothing otherwise (app/web.py); this one commits once the page or file
+    is ready, and an answer that fails to commit its entry is an error, not an unlogged read.
+    """
+    entry = record(action, object_type, object_id, changes)
+    if has_request_context():
+        setattr(g, COMMIT_READ, True)
     return entry
 
 

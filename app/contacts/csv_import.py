@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from app.audit import record
 from app.contacts import dedup, queries
 from app.contacts.candidates import PROBE_COLUMNS, candidates_for
 from app.contacts.models import Contact, ContactImport
@@ -196,6 +197,7 @@ def confirm(upload: ContactImport, *, actor, now: datetime) -> dict[str, int]:
         outcome.append({"line": row["line"], "status": status, "contact_id": saved.contact.id})
     # Keep only what happened to each line: the uploaded personal data is not needed any more.
     upload.rows, upload.status, upload.finished_at = outcome, "done", now
+    record("contact.imported", "import", upload.id, counts | {"rows": len(outcome)})
     db.session.flush()
     return counts
 

@@ -12,10 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import delete, select, update
 
+from app.audit import record
+from app.audit.personal import diff
 from app.contacts import hooks
 from app.contacts.merges import CHOOSABLE, VERSION, readdress
 from app.contacts.models import Contact, ContactAddress, ContactMerge
 from app.contacts.operations import rsvp_secret
+from app.contacts.trail import audited_values
 from app.contacts.validation import keys_of
 from app.errors import PermissionDenied, ValidationError
 from app.extensions import db
@@ -131,7 +134,7 @@ def undo(log: ContactMerge, *, actor, now: datetime, secret_key: str | None = No
     for hook in hooks.on_unmerge:  # while the survivor still has the address they were sent to
         restored += hook(keep, gone, moved, now=now, secret_key=secret)
     values, kept = _restored(keep, details)
-    old_email = keep.email
+    old_email, audited = keep.email, audited_values(keep)
     for name, value in values.items():
         setattr(keep, name, value)
     for name in FLAGS:
@@ -157,6 +160,9 @@ def undo(log: ContactMerge, *, actor, now: datetime, secret_key: str | None = No
         readdress(keep, old_email, now, secret)
     log.undone_at, log.undone_by_id = now, getattr(actor, "id", None)
     log.details = details | {"undo": {"invitations_restored": restored, "fields_kept": kept}}
+    record("contact.merge_undone", "contact", gone.id, {"merged_into": [keep.id, None]})
+    changes = {"merged_from": [gone.id, None]} | diff(audited, audited_values(keep))
+    record("contact.merge_undone", "contact", keep.id, changes)
     db.session.flush()
     return {"contact": gone, "survivor": keep, "invitations": restored, "fields_kept": kept}
 

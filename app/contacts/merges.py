@@ -10,6 +10,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from app.audit import record
+from app.audit.personal import diff
 from app.contacts import dedup, hooks
 from app.contacts.models import Contact, ContactAddress, ContactMerge
 from app.contacts.operations import (
@@ -19,6 +21,7 @@ from app.contacts.operations import (
     guard_change,
     rsvp_secret,
 )
+from app.contacts.trail import audited_values
 from app.contacts.validation import LIMITS, ContactInput, keys_of, validate_input
 from app.errors import ValidationError
 from app.extensions import db
@@ -204,7 +207,7 @@ def merge(
     _refuse_unless_allowed(keep, gone, actor=actor, now=now)
     picks, new = _chosen(keep, gone, choices)  # validated before anything is written
     secret = rsvp_secret(secret_key)
-    before, old_email = snapshot(keep), keep.email
+    before, old_email, audited = snapshot(keep), keep.email, audited_values(keep)
     # A bounce mark belongs to an address: the survivor keeps one only for the address it keeps.
     marks = {c.email_key: (c.bounced_at, c.bounce_reason) for c in (gone, keep) if c.bounced_at}
     at = keep.bounced_at
@@ -258,5 +261,8 @@ def merge(
         "addresses_moved": _move_addresses(gone, keep),
         "address_added": _keep_address(keep, unchosen, log, now),
     }
+    record("contact.merged", "contact", gone.id, {"merged_into": [None, keep.id]})
+    changes = {"merged_from": [None, gone.id]} | diff(audited, audited_values(keep))
+    record("contact.merged", "contact", keep.id, changes)
     db.session.flush()
     return keep

@@ -19,6 +19,7 @@ from app.contacts.candidates import (
     probe_of,
 )
 from app.contacts.models import Contact, ContactAddress, NotDuplicate, Tag
+from app.contacts.trail import audited_values, record_change, record_created
 from app.contacts.validation import ContactInput, validate_input
 from app.db_upsert import insert_ignoring_conflicts
 from app.errors import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from app.extensions import db
 
 # Fields a reused or surviving contact takes over while its own are empty (never the name).
 FILLABLE = ("salutation", "office_title", "organisation", "function", "phone")
+
 tag_key = dedup.tag_key
 
 
@@ -260,12 +262,20 @@ def save_contact(
     values = validate_input(data)
     tags = _tag_rows(values.pop("tags"))
     if contact is not None:
-        secret = rsvp_secret(secret_key)
-        return _update(contact, values, tags, actor=actor, now=now, secret_key=secret)
+        secret, before = rsvp_secret(secret_key), audited_values(contact)
+        saved = _update(contact, values, tags, actor=actor, now=now, secret_key=secret)
+        record_change(contact, before)
+        return saved
     same = _existing(values)
     if same is not None:
-        return _reuse(same, values, tags, now)
-    return _create(values, tags, actor=actor, now=now, warn=warn)
+        before = audited_values(same)
+        saved = _reuse(same, values, tags, now)
+        record_change(same, before)
+        return saved
+    saved = _create(values, tags, actor=actor, now=now, warn=warn)
+    if not saved.reused:
+        record_created(saved.contact)
+    return saved
 
 
 def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[Candidate]:

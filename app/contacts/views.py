@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.forms import ConfirmForm
+from app.accounts.models import Role
+from app.audit.queries import history as audit_history
 from app.contacts import csv_import, dedup, merge_undo, merges, operations, queries
 from app.contacts.forms import ContactForm, ImportForm, MergeForm
 from app.contacts.models import Contact, ContactImport, ContactMerge
@@ -32,6 +34,14 @@ REVIEW_LIMIT = 100
 def describe_reason(code: str) -> str:
     """Turn a duplicate reason code into a sentence in the user's language."""
     return dedup.describe(code)
+
+
+@bp.before_request
+def _privacy_reads_only():
+    """The privacy role reads the address book; changes are left to the departments."""
+    read_only = request.method in ("GET", "HEAD", "OPTIONS") or request.endpoint == "contacts.check"
+    if not read_only and getattr(current_user, "role", None) == Role.PRIVACY:
+        abort(403)
 
 
 def _now() -> datetime:
@@ -76,7 +86,10 @@ def edit(contact_id: int | None = None):
             apply_errors(form, error)
         except operations.ContactLocked as error:
             apply_errors(form, ValidationError.single(error.field, str(error)))
-    page = render_template("contacts/form.html", form=form, contact=contact, warnings=warnings)
+    history = audit_history("contact", contact.id) if contact is not None else []
+    page = render_template(
+        "contacts/form.html", form=form, contact=contact, warnings=warnings, history=history
+    )
     return page, 422 if form.errors else 200
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role, User
 from app.accounts.operations import normalise_login_email, password_problem
+from app.audit import record
+from app.audit.personal import created, diff
 from app.departments.models import find_department, normalise_code
 from app.errors import ValidationError
 from app.extensions import db
@@ -59,7 +61,31 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record("user.created", "user", user.id, created(_audited(user)))
     return user
+
+
+def _audited(user: User) -> dict:
+    """Return the account's fields as the audit log compares them."""
+    department = user.department.code if user.department else None
+    return {"email": user.email, "name": user.name, "role": user.role.value} | {
+        "department": department,
+        "locale": user.locale,
+        "active": user.active,
+    }
+
+
+def _record_changes(user: User, before: dict, password_set: bool) -> None:
+    """Add entries for a role change, a deactivation and any other change of the account."""
+    changes = diff(before, _audited(user))
+    if password_set:
+        changes["password"] = [None, None]
+    if role := changes.pop("role", None):
+        record("user.role_changed", "user", user.id, {"role": role})
+    if changes.get("active") == [True, False]:
+        record("user.deactivated", "user", user.id, {"active": changes.pop("active")})
+    if changes:
+        record("user.changed", "user", user.id, changes)
 
 
 def save_user(user: User | None, data: dict, *, now: datetime) -> User:
@@ -98,6 +124,7 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
     # must log in again everywhere.
     if password or role != user.role or (user.active and not data["active"]):
         user.end_sessions()
+    before = _audited(user)
     user.email, user.name, user.role = email, data["name"].strip(), role
     user.department, user.locale, user.active = (
         department,
@@ -107,4 +134,5 @@ def save_user(user: User | None, data: dict, *, now: datetime) -> User:
     if password:
         user.set_password(password)
     db.session.flush()
+    _record_changes(user, before, bool(password))
     return user

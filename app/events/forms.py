@@ -22,6 +22,7 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.accounts.models import Role
 from app.departments.models import Department
 from app.events.loading import editable_event_or_404
 from app.events.models import Event, Visibility
@@ -214,6 +215,8 @@ def event_form(event_id: int | None, user) -> tuple[Event | None, EventForm]:
     event = editable_event_or_404(event_id, user) if event_id else None
     if event is None and not (user.sees_everything or user.department):
         abort(403)
+    if event is None and user.role == Role.PRIVACY:
+        abort(403)  # the privacy role reads the calendar, it does not manage events
     form = EventForm()
     form.load_choices(user)
     form.set_owner(event, user)

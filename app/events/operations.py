@@ -7,6 +7,7 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts.models import Role
 from app.dates import format_day
 from app.departments.models import Department, normalise_code
 from app.errors import PermissionDenied, ValidationError
@@ -297,6 +298,8 @@ def _named_department(data: EventInput, actor) -> Department:
 
 def _owning_department(data: EventInput, actor) -> Department:
     """Return the department that will own a new event, checking the actor may use it."""
+    if getattr(actor, "role", None) == Role.PRIVACY:
+        raise PermissionDenied(_("The privacy role does not manage events."))
     department = _named_department(data, actor)
     if not policy.can_create_for(actor, department):
         raise PermissionDenied(_("You may only create events for your own department."))

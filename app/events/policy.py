@@ -57,9 +57,9 @@ def can_edit(user, event: Event) -> bool:
 
 
 def can_create_for(user, department: Department) -> bool:
-    """Return True if the user may create events owned by the department."""
+    """Return True if the user may create events owned by the department (never privacy)."""
     user = _user(user)
-    if user is None:
+    if user is None or user.role == Role.PRIVACY:
         return False
     return user.sees_everything or user.department_id == department.id
 

@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from app.audit import Actor, record
+from app.audit.personal import diff
 from app.errors import ValidationError
 from app.events.models import Event, Status
 from app.extensions import db
@@ -133,7 +135,8 @@ def respond(
     Accepting beyond the capacity puts the guest on the waiting list, but a guest who already
     has a seat keeps it and is refused only the companions that do not fit; a freed place goes
     to the first waiting guest. A change of the answer or of the companions is confirmed by mail;
-    sending the same answer again changes and sends nothing.
+    sending the same answer again changes and sends nothing. The audit log names who answered:
+    the system for a reply by mail, else the staff member, else the guest's link.
     """
     source = source or ("staff" if actor is not None else "link")
     if source not in SOURCES or via not in VIAS or (via and source != "mail"):
@@ -164,12 +167,28 @@ def respond(
     invitation.updated_at = now
     invitation.response_source, invitation.response_via = source, via
     invitation.recorded_by = actor
+    _record(invitation, before, after, actor=actor, source=source)
     db.session.flush()
     if confirm:
         queue_personal(invitation, "confirmation", now=now)
     if was_accepted or status == Answer.DECLINED:
         promote_waitlist(event, now=now)
     return Reply(status, changed=True, refused_companions=wanted - plus_ones)
+
+
+def _record(invitation: Invitation, before: tuple, after: tuple, *, actor, source: str) -> None:
+    """Add the audit entry of an answer; the guest's own texts are noted as changed, not kept."""
+    names = ("status", "plus_ones", "comment", "needs")
+    old = dict(zip(names, (str(before[0].value), *before[1:]), strict=True))
+    new = dict(zip(names, (str(after[0].value), *after[1:]), strict=True))
+    if actor is not None:
+        who = Actor.of_user(actor)  # recorded by staff, also a mail reply applied on review
+    elif source == "mail":
+        who = Actor.system("mail")  # a calendar reply applied by the inbound processing
+    else:
+        who = Actor.guest()
+    action = "invitation.recorded" if actor is not None else "invitation.answered"
+    record(action, "invitation", invitation.id, diff(old, new), actor=who)
 
 
 def promote_waitlist(event: Event, *, now: datetime) -> list[Invitation]:

@@ -12,6 +12,7 @@ from email.policy import compat32
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from app.audit import record_many
 from app.contacts.models import Contact
 from app.events import changes
 from app.events.models import Status
@@ -208,6 +209,8 @@ def resend(invitations: list[Invitation], *, now: datetime) -> list[Invitation]:
             continue
         queue_personal(invitation, "resend", now=now)
         queued.append(invitation)
+    changes = {"resend": True}
+    record_many("invitation.sent", "invitation", [i.id for i in queued], changes, at=now)
     return queued
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.forms import ConfirmForm
+from app.audit import record_read
 from app.contacts.models import Contact, Tag
 from app.errors import PermissionDenied, ValidationError
 from app.events.loading import editable_event_or_404
@@ -110,6 +111,7 @@ def _page(
         source_label=guestlist.source_label,
         delivery_of=guestlist.delivery_of,
     )
+    record_read("guestlist.viewed", "event", event.id, {"rows": len(rows)})  # also after a POST
     return page, status
 
 
@@ -284,6 +286,7 @@ def export(event_id: int, fmt: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
+    record_read("guestlist.exported", "event", event.id, {"format": fmt, "rows": len(rows)})
     disposition = f'attachment; filename="gaeste-{event.id}.{fmt}"'
     return current_app.response_class(
         body, mimetype=mimetype, headers={"Content-Disposition": disposition}

@@ -20,6 +20,7 @@ from wtforms import IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.accounts.access import public
+from app.audit import record_read
 from app.errors import ValidationError
 from app.events import ics
 from app.events.operations import describe_when
@@ -109,6 +110,8 @@ def answer(token: str):
     if invitation.withdrawn:
         page = render_template("rsvp/withdrawn.html", event=invitation.event, token=token)
         return page, (409 if request.method == "POST" else 200)
+    if request.method == "GET":  # the link was used: the invitation's id, no IP address
+        record_read("rsvp.opened", "invitation", invitation.id)
     form = RsvpForm(obj=invitation if invitation.responded_at else None)
     if form.validate_on_submit():
         try:
