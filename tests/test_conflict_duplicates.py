@@ -147,12 +147,12 @@ def test_same_venue_on_the_same_day_takes_a_less_similar_title(app):
     other = make_event(
         theirs,
         status="published",
-        title="Heimatlesung am Abend",
+        title="Vortrag Klimawandel",
         venue_id=hall.id,
         start=datetime(2027, 2, 9, 10),
     )
     event = make_event(
-        mine, title="Lesung Heimat", venue_id=other_hall.id, start=datetime(2027, 2, 9, 18)
+        mine, title="Vortrag Klima", venue_id=other_hall.id, start=datetime(2027, 2, 9, 18)
     )
     score = titles.score(titles.normalise(event.title), titles.normalise(other.title))
     assert titles.SAME_VENUE_THRESHOLD <= score < titles.THRESHOLD
@@ -162,7 +162,7 @@ def test_same_venue_on_the_same_day_takes_a_less_similar_title(app):
     assert [c.event_ids for c in _check(event, mine)] == [[event.id, other.id]]
     # The next day at the same venue the usual threshold applies again.
     later = make_event(
-        mine, title="Lesung Heimat", venue_id=hall.id, start=datetime(2027, 2, 10, 18)
+        mine, title="Vortrag Klima", venue_id=hall.id, start=datetime(2027, 2, 10, 18)
     )
     assert _check(later, mine) == []
 

@@ -25,6 +25,8 @@ SAME_VENUE_THRESHOLD = 75
 WORD_MATCH = 80
 # A word this long found inside another counts as a part of it (shorter ones say too little).
 MIN_PART = 4
+# Alike titles share a word's first letters ("rats…" / "rates", "job…" / "jobmesse").
+STEM = 3
 # First parts of compounds that do not make another kind of event ("Bürgersprechstunde").
 GENERIC_MODIFIERS = frozenset({"buerger", "stadt", "gesamt", "haupt", "jahres"})
 
@@ -67,18 +69,21 @@ _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHE = re.compile(r"['’`´]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Title:
-    """A normalised title: its words (sorted, stop words removed), places and numbers."""
+    """A normalised title: its words (sorted, stop words removed), places and numbers, and
+    what the comparisons need of it, computed once."""
 
     words: tuple[str, ...]
     places: frozenset[str]
     numbers: frozenset[str]
-
-    @property
-    def text(self) -> str:
-        """Return the words joined by spaces (what rapidfuzz compares)."""
-        return " ".join(self.words)
+    # The words joined by spaces (what rapidfuzz compares), and without spaces.
+    text: str = ""
+    compact: str = ""
+    # The first letters of each word: titles sharing none are never alike (a cheap filter).
+    stems: frozenset[str] = frozenset()
+    # The words and their uninflected forms that other words may be made of, longest first.
+    parts: tuple[str, ...] = ()
 
 
 def _fold(title: str) -> str:
@@ -87,6 +92,14 @@ def _fold(title: str) -> str:
     folded = _APOSTROPHE.sub("", title.casefold().translate(_FOLD))
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _stem(word: str) -> str:
+    """Return the word without a German inflection ending ("rates" -> "rat")."""
+    for ending in ("es", "en", "s", "n", "e"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
 
 
 @lru_cache(maxsize=65536)
@@ -101,10 +114,15 @@ def normalise(title: str) -> Title:
         if word not in STOP_WORDS:
             words.append(word)
     unique = tuple(sorted(set(words)))
+    parts = {p for w in unique for p in (w, _stem(w)) if len(p) >= 3}
     return Title(
         words=unique,
         places=frozenset(w for w in unique if w in PLACES),
         numbers=frozenset(w for w in unique if w.isdigit()),
+        text=" ".join(unique),
+        compact="".join(unique),
+        stems=frozenset(w[:STEM] for w in unique),
+        parts=tuple(sorted(parts, key=lambda p: (-len(p), p))),
     )
 
 
@@ -112,45 +130,40 @@ def _matches(word: str, theirs: tuple[str, ...]) -> str | None:
     """Return the word of ``theirs`` that ``word`` is (exactly or a close spelling), if any."""
     if word in theirs:
         return word
-    best = max(theirs, key=lambda t: fuzz.ratio(word, t))
-    return best if fuzz.ratio(word, best) >= WORD_MATCH else None
+    for candidate in theirs:
+        if fuzz.ratio(word, candidate, score_cutoff=WORD_MATCH):
+            return candidate
+    return None
 
 
-def _composed(word: str, theirs: tuple[str, ...]) -> bool:
-    """Return True when ``word`` is made of words of ``theirs`` (plus linking letters):
-    "rathausfuehrung" of "rathaus" and "fuehrung", "ratssitzung" of "sitzung" and "rates"."""
+def _composed(word: str, parts: tuple[str, ...]) -> bool:
+    """Return True when ``word`` is made of the other title's ``parts`` (plus linking
+    letters): "rathausfuehrung" of "rathaus" and "fuehrung", "ratssitzung" of "sitzung" and
+    "rat" (from "rates")."""
     rest = word
-    for part in sorted({p for t in theirs for p in (t, _stem(t))}, key=len, reverse=True):
-        if len(part) >= 3:
+    for part in parts:
+        if part in rest:
             rest = rest.replace(part, "")
     return len(rest) <= 2 and rest != word
 
 
-def _stem(word: str) -> str:
-    """Return the word without a German inflection ending ("rates" -> "rat")."""
-    for ending in ("es", "en", "s", "n", "e"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
+def _contained(word: str, theirs: Title) -> bool:
+    """Return True when the word is "the same or said more fully" in ``theirs``: one of its
+    words, a close spelling, or made of several of them."""
+    return _matches(word, theirs.words) is not None or _composed(word, theirs.parts)
 
 
-def _contained(word: str, theirs: tuple[str, ...]) -> bool:
-    """Return True when the word is "the same or said more fully" in ``theirs``: one of them,
-    a close spelling, or made of several of them."""
-    return _matches(word, theirs) is not None or _composed(word, theirs)
-
-
-def _covered(word: str, theirs: tuple[str, ...]) -> bool:
-    """Return True when ``word`` is contained in ``theirs`` or a part of one of their words
+def _covered(word: str, theirs: Title) -> bool:
+    """Return True when ``word`` is contained in ``theirs`` or a part of one of its words
     ("empfang" in "neujahrsempfang")."""
     if _contained(word, theirs):
         return True
-    return len(word) >= MIN_PART and any(word in t for t in theirs)
+    return len(word) >= MIN_PART and any(word in t for t in theirs.words)
 
 
-def _leftover(mine: tuple[str, ...], theirs: tuple[str, ...]) -> list[str]:
+def _leftover(mine: Title, theirs: Title) -> list[str]:
     """Return the words of ``mine`` that ``theirs`` does not cover."""
-    return [w for w in mine if not _covered(w, theirs)]
+    return [w for w in mine.words if not _covered(w, theirs)]
 
 
 def _narrower(a: Title, b: Title) -> bool:
@@ -161,9 +174,16 @@ def _narrower(a: Title, b: Title) -> bool:
         for short in a.words:
             if len(short) >= MIN_PART and long != short and long.endswith(short):
                 modifier = long[: -len(short)]
-                if modifier not in GENERIC_MODIFIERS and not _covered(modifier, a.words):
+                if modifier not in GENERIC_MODIFIERS and not _covered(modifier, a):
                     return True
     return False
+
+
+def related(a: Title, b: Title) -> bool:
+    """Return True when every word of one title begins like a word of the other: a cheap
+    test that one could say all the other says (demanded of similar titles; the duplicate
+    kind's listing pairs events by it)."""
+    return a.stems <= b.stems or b.stems <= a.stems
 
 
 def score(a: Title, b: Title) -> float:
@@ -174,13 +194,10 @@ def score(a: Title, b: Title) -> float:
     """
     if not a.words or not b.words:
         return 0.0
-    if all(_contained(w, b.words) for w in a.words) or all(_contained(w, a.words) for w in b.words):
+    if all(_contained(w, b) for w in a.words) or all(_contained(w, a) for w in b.words):
         return 100.0  # one says all the other says (rapidfuzz's token_set_ratio: a subset)
     aligned = " ".join(sorted({_matches(w, a.words) or w for w in b.words}))
-    return max(
-        fuzz.token_set_ratio(a.text, aligned),
-        fuzz.ratio(a.text.replace(" ", ""), b.text.replace(" ", "")),
-    )
+    return max(fuzz.token_set_ratio(a.text, aligned), fuzz.ratio(a.compact, b.compact))
 
 
 def different_things(a: Title, b: Title) -> bool:
@@ -192,17 +209,17 @@ def different_things(a: Title, b: Title) -> bool:
         return True
     if _narrower(a, b) or _narrower(b, a):
         return True
-    return bool(_leftover(a.words, b.words)) and bool(_leftover(b.words, a.words))
+    return bool(_leftover(a, b)) and bool(_leftover(b, a))
 
 
+@lru_cache(maxsize=65536)
 def similar(a: str, b: str, *, same_venue_and_day: bool = False) -> bool:
-    """Return True when two titles probably name the same event."""
-    return similar_titles(normalise(a), normalise(b), same_venue_and_day=same_venue_and_day)
-
-
-def similar_titles(a: Title, b: Title, *, same_venue_and_day: bool = False) -> bool:
-    """Return True when two normalised titles probably name the same event."""
-    threshold = SAME_VENUE_THRESHOLD if same_venue_and_day else THRESHOLD
-    if score(a, b) < threshold:
+    """Return True when two titles probably name the same event (cached per pair of titles:
+    a calendar repeats its titles)."""
+    first, second = normalise(a), normalise(b)
+    if not first.words or not second.words or not related(first, second):
         return False
-    return not different_things(a, b)
+    threshold = SAME_VENUE_THRESHOLD if same_venue_and_day else THRESHOLD
+    if score(first, second) < threshold:
+        return False
+    return not different_things(first, second)

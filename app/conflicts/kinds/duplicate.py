@@ -14,18 +14,19 @@ day on either side, grouped by day and by the first letters of each title word, 
 titles sharing a word stem on neighbouring days are compared; each title is normalised once.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import Date, Integer, bindparam, or_, select
 
 from app.conflicts import facts, titles
-from app.conflicts.conflict import Conflict, pair_key, pair_of
+from app.conflicts.conflict import Conflict, LazyText, pair_key, pair_of
 from app.conflicts.describe import Describer
 from app.conflicts.facts import EventFacts
 from app.conflicts.models import Severity
-from app.conflicts.overlap import day_overlap
+from app.conflicts.overlap import day_overlap, is_postgresql, param
 from app.conflicts.scope import Checked, Shape, Window
 from app.events.models import Event, Status
 from app.extensions import db
@@ -33,7 +34,6 @@ from app.extensions import db
 NAME = "duplicate"
 KEY_PREFIXES = ("duplicate",)
 ONE_DAY = timedelta(days=1)
-_PREFIX = 3  # titles sharing a word's first letters are compared ("rats…" / "rates")
 
 
 def _near(a_first: date, a_last: date, b_first: date, b_last: date) -> bool:
@@ -96,13 +96,15 @@ def duplicate_pair_conflict(a: EventFacts, b: EventFacts, describe: Describer) -
     return Conflict(
         kind=NAME,
         severity=Severity.WARNING,
-        message=_(
-            "Possibly the same event: “%(first)s” (%(first_department)s) and “%(second)s” "
-            "(%(second_department)s)",
-            first=a.title,
-            first_department=_department(a),
-            second=b.title,
-            second_department=_department(b),
+        message=LazyText(
+            lambda: _(
+                "Possibly the same event: “%(first)s” (%(first_department)s) and “%(second)s” "
+                "(%(second_department)s)",
+                first=a.title,
+                first_department=_department(a),
+                second=b.title,
+                second_department=_department(b),
+            )
         ),
         event_ids=[a.id, b.id],
         key=pair_key(NAME, a.id, b.id),
@@ -120,25 +122,44 @@ def part(shape: Shape):
     return None
 
 
+@lru_cache(maxsize=4)
+def _candidate_statement(has_event: bool, postgresql: bool):
+    """Return the day-window query of other departments' events (built once per shape)."""
+    stmt = select(Event.id, Event.title, Event.venue_id, Event.first_day, Event.last_day).where(
+        day_overlap(
+            Event.first_day,
+            Event.last_day,
+            param("near_first", Date()),
+            param("near_last", Date()),
+            postgresql,
+        ),
+        Event.status != Status.CANCELLED,
+        Event.department_id != bindparam("department_id", type_=Integer),
+    )
+    if has_event:
+        stmt = stmt.where(Event.id != bindparam("event_id", type_=Integer))
+    return stmt
+
+
 def _candidates(checked: Checked) -> list[tuple[int, str, int | None, date, date]]:
     """Return other departments' events near the proposal's days (id, title, venue, days)."""
     p = checked.proposal
     first, last = p.days
-    stmt = select(Event.id, Event.title, Event.venue_id, Event.first_day, Event.last_day).where(
-        day_overlap(Event.first_day, Event.last_day, first - ONE_DAY, last + ONE_DAY),
-        Event.status != Status.CANCELLED,
-        Event.department_id != p.department_id,
-    )
+    params = {
+        "near_first": first - ONE_DAY,
+        "near_last": last + ONE_DAY,
+        "department_id": p.department_id,
+    }
     if p.event_id is not None:
-        stmt = stmt.where(Event.id != p.event_id)
-    return db.session.execute(stmt).all()
+        params["event_id"] = p.event_id
+    stmt = _candidate_statement(p.event_id is not None, is_postgresql())
+    return db.session.connection().execute(stmt, params).all()
 
 
 def for_proposal(checked: Checked, rows) -> list[Conflict]:
     """Return a conflict per other department's event that is probably the same event."""
     p = checked.proposal
-    mine = titles.normalise(p.title or "")
-    if not mine.words:
+    if not titles.normalise(p.title or "").words:
         return []
     first, last = p.days
     matched = []
@@ -148,7 +169,7 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
             and venue_id == p.venue_id
             and _same_day(first, last, other_first, other_last)
         )
-        if titles.similar_titles(mine, titles.normalise(title), same_venue_and_day=venue_day):
+        if titles.similar(p.title, title, same_venue_and_day=venue_day):
             matched.append(other_id)
     if not matched:
         return []
@@ -185,23 +206,38 @@ def _with_neighbour_days(win: Window) -> dict[int, EventFacts]:
 
 
 def _pairs(win: Window, events: dict[int, EventFacts]) -> set[tuple[int, int]]:
-    """Return the candidate pairs: a word stem in common, on the same or neighbouring days."""
-    index: dict[tuple[str, date], list[int]] = defaultdict(list)
-    low, high = win.first - ONE_DAY, win.last + ONE_DAY
+    """Return the candidate pairs: events on the same or neighbouring days where one title's
+    word stems are all among the other's (``titles.related``).
+
+    Every event is indexed by each of its stems and day; each event then looks up only its
+    rarest stem on its days and the days beside them, so a common word ("Sitzung") does not
+    pair every meeting of the week with every other.
+    """
+    index: dict[tuple[str, int], list[int]] = defaultdict(list)
+    low, high = (win.first - ONE_DAY).toordinal(), (win.last + ONE_DAY).toordinal()
+    frequency: Counter[str] = Counter()
+    spans: dict[int, range] = {}
     for event in events.values():
-        stems = {w[:_PREFIX] for w in titles.normalise(event.title).words}
-        day = max(event.first_day, low)
-        while day <= min(event.last_day, high):
+        stems = titles.normalise(event.title).stems
+        frequency.update(stems)
+        days = range(
+            max(event.first_day.toordinal(), low), min(event.last_day.toordinal(), high) + 1
+        )
+        spans[event.id] = days
+        for day in days:
             for stem in stems:
                 index[(stem, day)].append(event.id)
-            day += ONE_DAY
     pairs = set()
-    for (stem, day), ids in index.items():
-        near = ids + index.get((stem, day + ONE_DAY), [])
-        for i, a in enumerate(ids):
-            for b in near[i + 1 :]:
-                if a != b:
-                    pairs.add((a, b) if a < b else (b, a))
+    for event in events.values():
+        stems = titles.normalise(event.title).stems
+        if not stems:
+            continue
+        rarest = min(stems, key=lambda s: (frequency[s], s))
+        days = spans[event.id]
+        for day in range(days.start - 1, days.stop + 1):
+            for other in index.get((rarest, day), ()):
+                if other != event.id:
+                    pairs.add((event.id, other) if event.id < other else (other, event.id))
     return pairs
 
 
