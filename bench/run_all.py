@@ -24,6 +24,7 @@ import calendar_bench  # noqa: E402
 import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
 import dedup_bench  # noqa: E402
+import duplicate_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
 
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         if wanted
     ]
     conflict_bench.main(conflict_args)
+    print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
+    duplicate_bench.main(["--quick"] if args.quick else [])
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 
