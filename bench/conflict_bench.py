@@ -103,6 +103,10 @@ def new_proposals(Proposal, rng: random.Random, count: int, tz: str, today: date
     venues = db.session.scalars(select(Venue).order_by(Venue.id)).all()
     audiences = db.session.scalars(select(Audience.id).order_by(Audience.id)).all()
     departments = db.session.scalars(text("SELECT id FROM departments ORDER BY id")).all()
+    districts = db.session.scalars(text("SELECT name FROM districts ORDER BY id")).all()
+    # Titles like the data set's (the duplicate kind compares them), drawn from their own
+    # generator so that the proposals' times and places stay as they were.
+    titles = random.Random(count)  # noqa: S311 - reproducible benchmark
     result = []
     while len(result) < count:
         day = today + timedelta(days=rng.randint(1, 365))
@@ -131,6 +135,13 @@ def new_proposals(Proposal, rng: random.Random, count: int, tz: str, today: date
                 audience_ids=rng.sample(audiences, rng.choice((1, 2))),
                 capacity=rng.choice((None, 30, 60, 100, 200)),
                 department_id=rng.choice(departments),
+                title=titles.choice(
+                    conflict_dataset.TITLES[titles.choice(sorted(conflict_dataset.TITLES))]
+                ).format(
+                    theme=titles.choice(conflict_dataset.THEMES),
+                    district=titles.choice(districts),
+                    partner=titles.choice(conflict_dataset.data.PARTNER_CITIES),
+                ),
             )
         )
     return result

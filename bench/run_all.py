@@ -25,6 +25,7 @@ import calendar_bench  # noqa: E402
 import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
 import dedup_bench  # noqa: E402
+import duplicate_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
 import privacy_bench  # noqa: E402
@@ -85,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     conflict_bench.main(conflict_args)
     privacy_bench.main(["--contacts", "20000", "--invitations", "100000"] if args.quick else [])
+    print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
+    duplicate_bench.main(["--quick"] if args.quick else [])
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

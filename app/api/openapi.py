@@ -212,9 +212,7 @@ CONFLICTS = {
             "items": {
                 "type": "object",
                 "properties": {
-                    "kind": {
-                        "enum": ["venue", "person", "audience", "holiday", "blocked", "capacity"]
-                    },
+                    "kind": {"enum": list(KINDS)},
                     "severity": {"enum": ["hard", "warning", "info"]},
                     "message": {"type": "string"},
                     "event_ids": {"type": "array", "items": {"type": "integer"}},

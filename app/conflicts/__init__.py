@@ -1,10 +1,10 @@
-"""Conflicts: venue, person, audience, holiday, blocked-date and capacity clashes.
+"""Conflicts: venue, person, audience, holiday, blocked-date, capacity and duplicate clashes.
 
 One detector with two entry points: ``engine.check`` (one proposed or stored event, one round
 trip) and ``listing.conflicts_between`` (every conflict of a window; ``listing.find`` for one
 key). Each kind is one module in ``kinds/`` that answers for both; wording, masking and
 severity rules are in ``describe.py``; the ``Conflict`` record and its keys in ``conflict.py``.
-A new kind, such as the coming ``duplicate`` kind, is one more module in ``kinds/`` (see
+A new kind is one more module in ``kinds/`` (see
 ``kinds/__init__.py`` for the five names it provides), listed in ``kinds.ALL`` and
 ``conflict.KINDS``, with its wording in ``describe.py``.
 

@@ -7,7 +7,7 @@ from datetime import date
 from app.conflicts.models import Severity
 
 # The kinds in display order (see ``app.conflicts.kinds.ALL`` for their implementations).
-KINDS = ("venue", "person", "audience", "holiday", "blocked", "capacity")
+KINDS = ("venue", "person", "audience", "holiday", "blocked", "capacity", "duplicate")
 SEVERITY_RANK = {Severity.HARD: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 

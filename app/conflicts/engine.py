@@ -2,8 +2,9 @@
 
 Each kind (``app.conflicts.kinds``) adds its part to one UNION ALL statement; the other events'
 facts are joined on, so a check costs one round trip (plus one each for the rare school
-holiday and blocked hits). The statement depends only on the proposal's shape and is built once
-per shape; values travel as bound parameters. Each kind then turns its rows into conflicts.
+holiday and blocked hits, and the duplicate kind's day window of titles). The statement depends
+only on the proposal's shape and is built once per shape; values travel as bound parameters.
+Each kind then turns its rows into conflicts.
 """
 
 from functools import lru_cache

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "holiday": _l("Holiday"),
     "blocked": _l("Blocked date"),
     "capacity": _l("Capacity"),
+    "duplicate": _l("Duplicate event"),
 }
 SEVERITY_LABELS = {"hard": _l("Blocking"), "warning": _l("Warning"), "info": _l("Information")}
 STATE_LABELS = {

@@ -53,6 +53,8 @@ class Proposal:
     sequence: int = 0
     # The venue when the caller has it loaded (saves a lookup).
     venue: VenueInfo | None = None
+    # The title (the duplicate check compares it; empty: nothing to compare).
+    title: str = ""
 
     @classmethod
     def from_event(cls, event: Event) -> "Proposal":
@@ -70,6 +72,7 @@ class Proposal:
             event_id=event.id,
             sequence=event.sequence,
             venue=VenueInfo.of(event.venue),
+            title=event.title,
         )
 
     @classmethod
@@ -87,6 +90,7 @@ class Proposal:
             department_id=department_id,
             event_id=event.id if event is not None else None,
             venue=VenueInfo.of(values["venue"]),
+            title=values["title"],
         )
 
     @property

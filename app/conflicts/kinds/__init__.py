@@ -10,11 +10,11 @@ A kind module has:
 * ``narrow(win, key)``: the window reduced to what one conflict key names (None: no such key),
   so that one conflict is found without computing the whole window.
 
-A new kind (the coming ``duplicate``) is one more module with these five names, added to
-``ALL`` below and to ``conflict.KINDS``; both orchestrators pick it up.
+A new kind is one more module with these five names, added to ``ALL`` below and to
+``conflict.KINDS``; both orchestrators pick it up.
 """
 
-from app.conflicts.kinds import audience, blocked, capacity, holiday, person, venue
+from app.conflicts.kinds import audience, blocked, capacity, duplicate, holiday, person, venue
 
-ALL = (venue, person, audience, holiday, blocked, capacity)
+ALL = (venue, person, audience, holiday, blocked, capacity, duplicate)
 BY_PREFIX = {prefix: kind for kind in ALL for prefix in kind.KEY_PREFIXES}
