@@ -145,6 +145,9 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.inbound import register as register_inbound
 
     register_inbound(app)  # inbound mail: commands in the mail group, the "Eingang" pages
+    from app.privacy import register as register_privacy
+
+    register_privacy(app)  # access export, erasure, suppression list
 
     @app.before_request
     def _remember_language() -> None:

@@ -9,6 +9,7 @@ from app.events.changes import EventChange
 from app.events.models import CalendarVersion, Event, Status, Visibility
 from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import MailStatus, OutboxMessage
+from app.privacy.suppression import Suppression
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -26,6 +27,7 @@ __all__ = [
     "InvitationDepartment",
     "MailStatus",
     "OutboxMessage",
+    "Suppression",
     "Tag",
     "ApiToken",
     "AuditEntry",

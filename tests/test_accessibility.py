@@ -79,7 +79,8 @@ def _scenario(mail_dir: Path) -> Site:
     )
     comms = make_user(Role.COMMS, email="komm.schmidt@stadt.example", name="K. Schmidt")
     admin = make_user(Role.ADMIN, email="admin@stadt.example", name="Admin")
-    site.users = {"staff": staff, "comms": comms, "admin": admin}
+    privacy = make_user(Role.PRIVACY, email="datenschutz@stadt.example", name="Datenschutz")
+    site.users = {"staff": staff, "comms": comms, "admin": admin, "privacy": privacy}
     audience, category = make_audience("presse", "Presse"), make_category("empfang", "Empfang")
     hall = make_venue(name="Rathaus – Bürgersaal", capacity=120)
     day = _day(7)
@@ -166,6 +167,7 @@ def _scenario(mail_dir: Path) -> Site:
         "audience": audience.id,
         "staff": staff.id,
         "contact": contacts[0].id,
+        "guest": contacts[1].id,  # accepted, with a comment
         "dup_a": contacts[2].id,
         "dup_b": contacts[3].id,
         "import": upload.id,
@@ -237,6 +239,10 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("rsvp", "guest", f"/rsvp/{site.token}", EMPTY),
         ("rsvp", "guest", f"/rsvp/{site.token}/optout", None),
         ("rsvp", "guest", f"/rsvp/{site.cancelled_token}", None),
+        ("privacy", "privacy", f"/contacts/{i['guest']}/edit", None),
+        ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/export", None),
+        ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/erase", EMPTY),
+        ("privacy", "privacy", "/privacy/suppressions", EMPTY),
     ]
 
 
@@ -321,6 +327,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "week-empty",
         "invitations",
         "import-preview",
+        "privacy",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

@@ -30,7 +30,9 @@ LOW = set(ALLOWED)
 ALLOWED["conflicts"] = LOW - {"conflicts"}
 ALLOWED["inbound"] = LOW
 ALLOWED["feeds"] = LOW | {"conflicts", "inbound"}
-ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound"}
+# Data protection reaches into every personal table (export, erasure, suppression list).
+ALLOWED["privacy"] = LOW | {"inbound"}
+ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound", "privacy"}
 
 
 def _packages() -> set[str]:

@@ -51,4 +51,4 @@ def _forbidden(error: PermissionDenied):
 
 
 # Importing the route modules registers their endpoints on bp.
-from app.api import conflicts, contacts, invitations, views  # noqa: E402,F401
+from app.api import conflicts, contacts, invitations, privacy, views  # noqa: E402,F401
