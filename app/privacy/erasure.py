@@ -72,7 +72,9 @@ def cluster_of(contact: Contact) -> list[Contact]:
     frontier = [contact.id]
     while frontier:
         rows = db.session.scalars(select(Contact).where(Contact.merged_into_id.in_(frontier)))
-        frontier = [c.id for c in rows if c.id not in found and not found.setdefault(c.id, c)]
+        fresh = [c for c in rows if c.id not in found]
+        found.update((c.id, c) for c in fresh)
+        frontier = [c.id for c in fresh]
     return list(found.values())
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from app.accounts.access import roles_required
 from app.accounts.models import Role
@@ -18,7 +20,7 @@ from app.dates import format_day
 from app.errors import ValidationError
 from app.extensions import db
 from app.form_errors import apply_errors
-from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL
+from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Invitation
 from app.privacy import erasure, export, suppression
 from app.privacy.forms import EraseForm, LiftForm
 
@@ -96,14 +98,16 @@ def erase(contact_id: int):
     if form.validate_on_submit():
         result = erasure.erase(contact, now=datetime.now(UTC))
         flash(
-            _(
-                "The person's data was erased: %(n)d invitations are kept as anonymous rows.",
-                n=result.invitations,
+            ngettext(
+                "The person's data was erased: %(num)d invitation is kept as an anonymous row.",
+                "The person's data was erased: %(num)d invitations are kept as anonymous rows.",
+                result.invitations,
             ),
             "success",
         )
         return redirect(url_for("contacts.index"))
-    invitations = len(export.build(contact)["invitations"])
+    ids = [c.id for c in erasure.cluster_of(contact)]
+    invitations = db.session.scalar(select(func.count()).where(Invitation.contact_id.in_(ids)))
     page = render_template(
         "privacy/erase.html", contact=contact, form=form, invitations=invitations
     )
