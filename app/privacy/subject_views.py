@@ -23,6 +23,7 @@ from app.form_errors import apply_errors
 from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Invitation
 from app.privacy import erasure, export, suppression
 from app.privacy.forms import EraseForm, LiftForm
+from app.web import transactional
 
 bp = Blueprint("subject", __name__, url_prefix="/privacy")
 EXPORT_ROLES = (Role.PRIVACY, Role.ADMIN)
@@ -90,6 +91,7 @@ def export_json(contact_id: int):
 
 
 @bp.route("/contacts/<int:contact_id>/erase", methods=["GET", "POST"])
+@transactional  # registered after app.web wrapped the app's views: commit like them
 @roles_required(Role.PRIVACY)
 def erase(contact_id: int):
     """Confirm and run the erasure of a person."""
@@ -115,6 +117,7 @@ def erase(contact_id: int):
 
 
 @bp.route("/suppressions", methods=["GET", "POST"])
+@transactional
 @roles_required(Role.PRIVACY)
 def suppressions():
     """List the suppressions by date (no addresses) and lift one by its typed address."""
