@@ -338,3 +338,23 @@ def test_the_records_merged_into_a_contact_are_found_through_chains(app):
     db.session.flush()
     assert {c.id for c in erasure.cluster_of(third)} == {first.id, second.id, third.id}
     assert {c.id for c in erasure.cluster_of(second)} == {first.id, second.id}
+
+
+def test_a_shared_role_address_is_neither_suppressed_nor_blanked_for_the_other_person(app):
+    owner = make_user(Role.STAFF, department=make_department())
+    event = make_event(owner, title="Empfang", status="published")
+    leaving = make_contact("Petra Teilhaber", "info@verein-beispiel.de").contact
+    staying = make_contact("Klaus Bleiber", "info@verein-beispiel.de").contact
+    make_invitation(event, owner, leaving)
+    kept, _token = make_invitation(event, owner, staying)
+    db.session.commit()
+    assert leaving.role_address and staying.role_address
+    result = erasure.erase(leaving, now=NOW)
+    db.session.commit()
+    assert result.suppressed == 0
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.invitation_id, r.recipient) for r in rows if r.invitation_id == kept.id] == [
+        (kept.id, "info@verein-beispiel.de")
+    ]
+    saved = make_contact("Petra Teilhaber", "info@verein-beispiel.de")  # not refused
+    assert saved.contact.id != staying.id

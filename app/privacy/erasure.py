@@ -95,14 +95,19 @@ def _mentions(value, terms: set[str]) -> bool:
     return any(term in flat for term in terms)
 
 
-def _keys_to_suppress(contacts: list[Contact], ids: list[int]) -> list[str]:
-    """Return the address keys to suppress: not role addresses, not used by anyone else."""
-    keys = {c.email_key for c in contacts if not c.role_address}
-    keys |= {a.email_key for c in contacts for a in c.addresses}
+def _own_keys(contacts: list[Contact], ids: list[int]) -> set[str]:
+    """Return the person's address keys that no other contact uses (main or further address)."""
+    keys = {c.email_key for c in contacts} | {a.email_key for c in contacts for a in c.addresses}
     used = db.session.scalars(
         select(Contact.email_key).where(Contact.email_key.in_(keys), Contact.id.not_in(ids))
     )
-    return sorted(keys - set(used))
+    return keys - set(used)
+
+
+def _keys_to_suppress(contacts: list[Contact], ids: list[int]) -> list[str]:
+    """Return the address keys to suppress: the person's own, except a role address."""
+    roles = {c.email_key for c in contacts if c.role_address}
+    return sorted(_own_keys(contacts, ids) - roles)
 
 
 def _blank_mail(emails: list[str], invitation_ids: list[int], result: Erased) -> None:
@@ -173,10 +178,11 @@ def erase(contact: Contact, *, now: datetime) -> Erased:
     ids = [c.id for c in contacts]
     result = Erased(contact_id=contact.id, contacts=len(ids))
     terms = personal_terms(contacts)
-    emails = sorted(
-        {c.email.casefold() for c in contacts}
-        | {a.email.casefold() for c in contacts for a in c.addresses}
-    )
+    # Mail to or from an address someone else still uses goes only with the person's invitations.
+    own = _own_keys(contacts, ids)
+    addresses = [(c.email, c.email_key) for c in contacts]
+    addresses += [(a.email, a.email_key) for c in contacts for a in c.addresses]
+    emails = sorted({v for e, k in addresses if k in own for v in (e.lower(), k)})
     result.suppressed = suppression.suppress(_keys_to_suppress(contacts, ids), now=now)
     invitation_ids = list(
         db.session.scalars(select(Invitation.id).where(Invitation.contact_id.in_(ids)))
