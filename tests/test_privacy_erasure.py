@@ -207,6 +207,12 @@ def test_the_guest_list_and_its_export_show_an_erased_guest_as_such(app, browser
     lines = export.get_data().decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and "Quastenberg" not in lines[1]
     assert any(label in lines[1] for label in ("Gelöschte Person", "Erased person"))
+    api = browser.client.get(
+        f"/api/v1/events/{event.id}/invitations", headers=api_headers(make_user(Role.COMMS))
+    )
+    assert api.status_code == 200
+    [item] = api.get_json()["items"]
+    assert (item["contact_id"], item["email"], item["status"]) == (None, None, "accepted")
 
 
 def test_an_erased_address_is_refused_by_api_import_and_invitation_until_lifted(
