@@ -9,7 +9,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, delete, select
@@ -67,7 +67,12 @@ def is_suppressed(email_key: str) -> bool:
 
 
 def refusal(email_key: str) -> str | None:
-    """Address-book hook: return the refusal message for a suppressed address, else None."""
+    """Address-book hook: return the refusal message for a suppressed address, else None.
+
+    Without an application there is no database to ask (pure parsing, as in some tests).
+    """
+    if not has_app_context():
+        return None
     return str(SUPPRESSED_MESSAGE) if is_suppressed(email_key) else None
 
 
