@@ -44,7 +44,14 @@ EMAIL = "Annegret.Quastenberg@beispiel-loeschung.de"
 FURTHER = "a.quastenberg@beispiel-loeschung.de"
 PHONE = "+49 231 5550173"
 NAME = "Annegret Quastenberg"
-SEARCHED = ("annegret.quastenberg@beispiel-loeschung.de", FURTHER, "quastenberg", PHONE, "annegret")
+SEARCHED = (
+    "annegret.quastenberg@beispiel-loeschung.de",
+    FURTHER,
+    "quastenberg",
+    PHONE,
+    "annegret",
+    "beispiel-loeschung",
+)
 COMMENT = "Komme mit Rollstuhl, bitte Rampe"
 NEEDS = "vegetarisch, glutenfrei"
 REFUSED = (
@@ -79,6 +86,8 @@ def _person(now: datetime = NOW):
         f"Message-ID: <frage-1@beispiel-loeschung.de>\r\n\r\nIch bin {NAME}, Telefon {PHONE}.\r\n"
     ).encode()
     store(raw, envelope_to=[f"rsvp+{token}@stadt.test"], envelope_from=EMAIL, now=now)
+    stray = raw.replace(b"frage-1@", b"frage-2@").replace(f"rsvp+{token}".encode(), b"info")
+    store(stray, envelope_to=["info@stadt.test"], envelope_from=EMAIL, now=now)  # no link
     db.session.commit()
     process_pending(now=now)
     csv_import.preview(

@@ -30,7 +30,7 @@ def answers_due(cutoff: datetime) -> Select:
     )
 
 
-def _erased_marker(column) -> object:
+def erased_marker(column) -> object:
     """Return 'erased-<id>': unique, and no RSVP token's SHA-256 hex digest can equal it."""
     return literal(f"{ERASED}-", String) + cast(column, String)
 
@@ -45,8 +45,8 @@ def _anonymise_batch(ids: list[int]) -> int:
             comment="",
             needs="",
             suppressed=ERASED,
-            token_nonce=_erased_marker(Invitation.id),
-            token_hash=_erased_marker(Invitation.id),
+            token_nonce=erased_marker(Invitation.id),
+            token_hash=erased_marker(Invitation.id),
         )
         .execution_options(synchronize_session=False)
     )
@@ -71,7 +71,7 @@ def _anonymise_batch(ids: list[int]) -> int:
             envelope_from="",
             envelope_to="",
             detail={},
-            message_id_key=_erased_marker(InboundMessage.id),
+            message_id_key=erased_marker(InboundMessage.id),
         )
         .execution_options(synchronize_session=False)
     )

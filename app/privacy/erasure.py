@@ -9,7 +9,7 @@ After the commit the touched tables are vacuumed (PostgreSQL) or the WAL is chec
 """
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, event, func, or_, select, text, update
@@ -30,7 +30,7 @@ from app.inbound.models import InboundMessage
 from app.invitations.models import Invitation
 from app.mail.models import MailStatus, OutboxMessage
 from app.privacy import suppression
-from app.privacy.anonymise import anonymise_invitations
+from app.privacy.anonymise import anonymise_invitations, erased_marker
 
 TOUCHED_TABLES = (
     "contacts",
@@ -58,7 +58,6 @@ class Erased:
     inbound: int = 0
     audit_entries: int = 0
     suppressed: int = 0
-    terms: set[str] = field(default_factory=set, repr=False)  # never stored
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts for the audit entry and the API."""
@@ -128,7 +127,13 @@ def _blank_mail(emails: list[str], invitation_ids: list[int], result: Erased) ->
     inbound_rows = db.session.execute(
         update(InboundMessage)
         .where(func.lower(InboundMessage.envelope_from).in_(emails))
-        .values(raw=None, envelope_from="", envelope_to="", detail={})
+        .values(
+            raw=None,
+            envelope_from="",
+            envelope_to="",
+            detail={},
+            message_id_key=erased_marker(InboundMessage.id),
+        )
         .execution_options(synchronize_session=False)
     )
     linked = select(func.count()).where(OutboxMessage.invitation_id.in_(invitation_ids or [0]))
@@ -210,7 +215,6 @@ def erase(contact: Contact, *, now: datetime) -> Erased:
     record("contact.erased", "contact", result.contact_id, result.as_dict())
     db.session.flush()
     db.session.info[VACUUM_KEY] = True
-    result.terms = terms
     return result
 
 
