@@ -89,6 +89,9 @@ class Config:
     # beyond it), and the days a processed message's bytes are kept (`mail purge-inbound`).
     INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(2 * 1024 * 1024)))
     INBOUND_RETENTION_DAYS = int(os.environ.get("INBOUND_RETENTION_DAYS", "30"))
+    # Key of the suppression list's HMAC (erased addresses); empty: derived from SECRET_KEY.
+    # Changing it (or SECRET_KEY while it is empty) makes every existing suppression unmatched.
+    SUPPRESSION_KEY = os.environ.get("SUPPRESSION_KEY", "")
 
     # Retention per data class (`flask privacy purge`, daily; the dry run is /privacy/retention):
     # RSVP comments and needs after the event ends, answers of past events reduced to counts,

@@ -31,12 +31,14 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
-    """Turn on foreign keys for every SQLite connection; SQLite has them off by default."""
+    """Turn on foreign keys (off by default), WAL and secure_delete for every SQLite connection."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # Deleted and overwritten content is zeroed, not left in free pages (erasure, Art. 17).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -11,6 +11,7 @@ from app.invitations.models import Answer, Invitation, InvitationDepartment
 from app.mail.models import MailStatus, OutboxMessage
 from app.notifications.models import Notification, NotificationSetting
 from app.privacy.models import PrivacyNotice
+from app.privacy.suppression import Suppression
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -31,6 +32,7 @@ __all__ = [
     "NotificationSetting",
     "OutboxMessage",
     "PrivacyNotice",
+    "Suppression",
     "Tag",
     "ApiToken",
     "AuditEntry",

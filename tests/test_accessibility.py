@@ -189,6 +189,7 @@ def _scenario(mail_dir: Path) -> Site:
         "audience": audience.id,
         "staff": staff.id,
         "contact": contacts[0].id,
+        "guest": contacts[1].id,  # accepted, with a comment
         "dup_a": contacts[2].id,
         "dup_b": contacts[3].id,
         "import": upload.id,
@@ -271,6 +272,10 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("privacy", "guest", "/datenschutz", None),
         ("privacy", "admin", "/datenschutz", None),
         ("privacy", "admin", "/datenschutz/bearbeiten", EMPTY),
+        ("privacy", "privacy", f"/contacts/{i['guest']}/edit", None),
+        ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/export", None),
+        ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/erase", EMPTY),
+        ("privacy", "privacy", "/privacy/suppressions", EMPTY),
     ]
 
 

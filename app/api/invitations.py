@@ -15,7 +15,7 @@ from app.extensions import db
 from app.input_guard import MAX_ID
 from app.invitations import bounces, duplicates, guestlist
 from app.invitations.guest_input import contacts_by_ids, contacts_for_guests
-from app.invitations.models import Invitation
+from app.invitations.models import ERASED_LABEL, Invitation
 from app.invitations.operations import invite
 from app.invitations.withdrawal import withdraw
 
@@ -54,8 +54,8 @@ def _item(invitation: Invitation, mail: dict | None = None) -> dict:
     return {
         "id": invitation.id,
         "contact_id": invitation.contact_id,
-        "email": invitation.contact.email,
-        "name": invitation.contact.full_name,
+        "email": invitation.contact.email if invitation.contact else None,
+        "name": invitation.contact.full_name if invitation.contact else str(ERASED_LABEL),
         "status": invitation.status.value,
         "withdrawn": invitation.revoked,
         "plus_ones": invitation.plus_ones,

@@ -400,8 +400,8 @@ def invitations_part() -> Part:
         "type": "object",
         "properties": {
             "id": {"type": "integer"},
-            "contact_id": {"type": "integer"},
-            "email": _TEXT,
+            "contact_id": {"type": ["integer", "null"], "description": "null: erased"},
+            "email": {"type": ["string", "null"]},
             "status": _TEXT,
             "withdrawn": {"type": "boolean"},
             "cancellation_mailed": {"type": "boolean"},
@@ -477,6 +477,69 @@ def audit_part() -> Part:
 # One builder per resource; a new resource adds its builder here, or, from its own module,
 # with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
 PARTS = [
+_ANY_LIST = {"type": "array", "items": {"type": "object"}}
+EXPORT = {
+    "type": "object",
+    "description": "Everything stored about the person (Art. 15 GDPR)",
+    "properties": {
+        "contact": {"type": "object"},
+        "merged_records": _ANY_LIST,
+        "invitations": _ANY_LIST,
+        "mails": _ANY_LIST,
+        "inbound": _ANY_LIST,
+        "audit": _ANY_LIST,
+    },
+    "required": ["contact", "invitations", "mails", "inbound", "audit"],
+}
+ERASED = {
+    "type": "object",
+    "description": "What the erasure did, in counts only",
+    "properties": {
+        name: {"type": "integer"}
+        for name in (
+            "contact_id",
+            "contacts",
+            "invitations",
+            "mails",
+            "inbound",
+            "audit_entries",
+            "suppressed",
+        )
+    },
+}
+
+
+def privacy_part() -> Part:
+    """Describe a person's access export and erasure (privacy role; exports also admins)."""
+    contact_id = [
+        {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
+    paths = {
+        "/contacts/{contact_id}/export": {
+            "get": {
+                "summary": "Everything stored about the person (Art. 15 GDPR): the record, "
+                "tags, further addresses, invitations, mails, received mail, audit entries; "
+                "privacy role and administrators; logged as contact.exported",
+                "parameters": contact_id,
+                "responses": _responses("ContactExport"),
+            }
+        },
+        "/contacts/{contact_id}/erase": {
+            "post": {
+                "summary": "Erase the person (Art. 17 GDPR): the contact and its merged "
+                "records are deleted, invitations stay as anonymous rows, mail is blanked, "
+                "audit entries keep the action without values, the address is suppressed; "
+                "privacy role only",
+                "parameters": contact_id,
+                "responses": _responses("ContactErased"),
+            }
+        },
+    }
+    return Part({"ContactExport": EXPORT, "ContactErased": ERASED}, paths)
+
+
+# One builder per resource; a new resource adds its builder here.
+PARTS = (
     departments_part,
     venues_part,
     events_part,
@@ -486,6 +549,7 @@ PARTS = [
     openapi_parts.invitation_list_part,
     openapi_parts.inbound_part,
     audit_part,
+    privacy_part,
 ]
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "

@@ -51,6 +51,9 @@ address_change_guards: list[AddressChangeGuard] = []
 on_readdress: list[ReaddressHook] = []
 on_merge: list[MergeHook] = []
 on_unmerge: list[UnmergeHook] = []  # undoing a merge (app/contacts/merge_undo.py)
+# (address match key) -> a message when the address may not be used (an erased person's, see
+# app/privacy/suppression.py), else None: asked for every address the address book validates.
+address_checks: list[Callable[[str], str | None]] = []
 # (session, contact ids) -> {contact id: number of invitations}, shown before a merge.
 invitation_counters: list[Callable[[Session, list[int]], dict[int, int]]] = []
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, fields
 
 from flask_babel import gettext as _
 
-from app.contacts import dedup
+from app.contacts import dedup, hooks
 from app.contacts.models import Contact
 from app.errors import ValidationError
 from app.input_guard import ONE_LINE_MESSAGE, TEXT_MESSAGE, is_clean_text, is_one_line
@@ -59,6 +59,10 @@ class ContactInput:
         return cls(**values, tags=[t.name for t in contact.tags], name_optional=nameless)
 
 
+class AddressRefused(ValidationError):
+    """The address may not be used (it was erased on request); the message names the field."""
+
+
 def _add(errors: dict, name: str, message: str) -> None:
     """Record a message for a field."""
     errors.setdefault(name, []).append(message)
@@ -108,6 +112,8 @@ def validate_input(data: ContactInput) -> dict:
     tags = _clean_tags(list(data.tags or []), errors)
     if errors:
         raise ValidationError(errors)
+    keys = keys_of(values)
+    refuse_address(keys["email_key"])
     return (
         values
         | {
@@ -116,8 +122,16 @@ def validate_input(data: ContactInput) -> dict:
             "do_not_invite": bool(data.do_not_invite),
             "tags": tags,
         }
-        | keys_of(values)
+        | keys
     )
+
+
+def refuse_address(email_key: str) -> None:
+    """Raise AddressRefused (field email) when a check refuses the address (a suppression)."""
+    for check in hooks.address_checks:
+        message = check(email_key)
+        if message:
+            raise AddressRefused.single("email", message)
 
 
 def keys_of(values) -> dict[str, str]:

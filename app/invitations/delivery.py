@@ -174,6 +174,8 @@ def queue_personal(invitation: Invitation, kind: str, *, now: datetime) -> None:
     While one of the same kind still waits unsent, it is rendered anew instead (it then tells
     the latest state), so repeated changes cannot make us mail the guest again and again.
     """
+    if invitation.contact is None:
+        return  # erased: nobody to write to
     if outbox.refresh_queued(
         db.session, invitation_id=invitation.id, kind=kind, recipient=invitation.contact.email
     ):
@@ -203,7 +205,7 @@ def resend(invitations: list[Invitation], *, now: datetime) -> list[Invitation]:
     queued = []
     for invitation in invitations:
         contact = invitation.contact
-        if invitation.revoked or contact.do_not_invite:
+        if invitation.revoked or contact is None or contact.do_not_invite:
             continue
         if invitation.event.status != Status.PUBLISHED:
             continue

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from app.dates import format_day
 from app.invitations.guestlist import source_label
-from app.invitations.models import ANSWER_LABELS, WITHDRAWN_LABEL, Invitation
+from app.invitations.models import ANSWER_LABELS, ERASED_LABEL, WITHDRAWN_LABEL, Invitation
 
 HEADERS = [
     _l("Salutation"),
@@ -40,12 +40,23 @@ def _safe(value) -> object:
     return value
 
 
+class _Erased:
+    """The name fields of an erased guest: only the surname column says so."""
+
+    salutation = title = first_name = email = organisation = function = ""
+
+    @property
+    def last_name(self) -> str:
+        """Return the label of an erased person."""
+        return str(ERASED_LABEL)
+
+
 def rows(invitations: list[Invitation], tz: str) -> list[list]:
     """Return one row per guest in HEADERS order."""
     zone = ZoneInfo(tz)
     result = []
     for inv in invitations:
-        c = inv.contact
+        c = inv.contact or _Erased()
         answered = format_day(inv.responded_at, "numeric_date_time", tz=zone)
         departments = ", ".join(link.department.name for link in inv.departments)
         result.append(

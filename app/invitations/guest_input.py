@@ -11,7 +11,7 @@ from app.contacts import dedup, queries
 from app.contacts.dedup import describe, tag_key
 from app.contacts.models import Contact, Tag, contact_tags
 from app.contacts.operations import save_contact
-from app.contacts.validation import ContactInput, validate_input
+from app.contacts.validation import AddressRefused, ContactInput, validate_input
 from app.errors import ValidationError
 from app.extensions import db
 
@@ -103,6 +103,8 @@ def _line_errors(guests: list[dict]) -> list[str]:
     for guest in guests:
         try:
             validate_input(ContactInput(**{k: v for k, v in guest.items() if k in GUEST_FIELDS}))
+        except AddressRefused as error:
+            errors += [m for ms in error.errors.values() for m in ms]
         except ValidationError as error:
             for name, messages in error.errors.items():
                 # The line is shown next to the reason: the parsed fragment would only confuse.

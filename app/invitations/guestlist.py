@@ -94,7 +94,7 @@ def guests(event: Event, flt: GuestFilter, limit: int | None = None) -> list[Inv
     """Return the event's invitations, filtered, by surname."""
     stmt = (
         select(Invitation)
-        .join(Contact, Contact.id == Invitation.contact_id)
+        .outerjoin(Contact, Contact.id == Invitation.contact_id)
         .where(Invitation.event_id == event.id)
     )
     if flt.status == WITHDRAWN:
@@ -119,7 +119,10 @@ def guests(event: Event, flt: GuestFilter, limit: int | None = None) -> list[Inv
                 func.lower(Contact.organisation).like(pattern),
             )
         )
-    stmt = stmt.order_by(Contact.last_name, Contact.first_name, Invitation.id)
+    # Erased guests (anonymous rows) last, on both databases.
+    stmt = stmt.order_by(
+        Invitation.contact_id.is_(None), Contact.last_name, Contact.first_name, Invitation.id
+    )
     return db.session.scalars(stmt.limit(limit) if limit else stmt).unique().all()
 
 

@@ -37,6 +37,8 @@ ANSWER_LABELS = {
 # no answers) with ``suppressed`` saying why, so that the guest's link can tell them.
 WITHDRAWN = "withdrawn"
 WITHDRAWN_LABEL = _l("invitation withdrawn")
+# How lists name the guest of an anonymous invitation (erased, or answers reduced to counts).
+ERASED_LABEL = _l("Erased person")
 
 
 # Invitations with a comment or needs (the partial index below; retention's query uses it).
@@ -62,7 +64,8 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    # None once the guest was erased (Art. 17): the row stays, anonymous, for the counts.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     status: Mapped[Answer] = mapped_column(string_enum(Answer), default=Answer.PENDING)
     plus_ones: Mapped[int] = mapped_column(default=0)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -84,7 +87,7 @@ class Invitation(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
-    contact: Mapped[Contact] = relationship(lazy="joined")
+    contact: Mapped[Contact | None] = relationship(lazy="joined")
     recorded_by: Mapped[User | None] = relationship()
     departments: Mapped[list["InvitationDepartment"]] = relationship(
         back_populates="invitation",
@@ -92,6 +95,11 @@ class Invitation(db.Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def anonymous(self) -> bool:
+        """Return True when the guest was erased: the row only counts, nobody is named."""
+        return self.contact_id is None
 
     @property
     def withdrawn(self) -> bool:

@@ -296,8 +296,8 @@ def export(event_id: int, fmt: str):
 def _invitation(event: Event, invitation_id: int) -> Invitation:
     """Load an invitation of this event, else 404."""
     invitation = db.get_or_404(Invitation, invitation_id)
-    if invitation.event_id != event.id:
-        abort(404)
+    if invitation.event_id != event.id or invitation.contact is None:
+        abort(404)  # an erased guest's row only counts
     return invitation
 
 

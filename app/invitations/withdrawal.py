@@ -41,6 +41,7 @@ def will_mail(invitation: Invitation) -> bool:
     return (
         was_told(invitation)
         and invitation.status != Answer.DECLINED
+        and invitation.contact is not None
         and not invitation.contact.do_not_invite
     )
 
@@ -55,6 +56,10 @@ def withdraw(invitation: Invitation, *, actor, now: datetime) -> bool:
     inviting_department(actor, event)  # the hosts and comms only
     if invitation.revoked:
         raise ValidationError.single("invitation", _("This invitation has already been withdrawn."))
+    if invitation.contact is None:
+        raise ValidationError.single(
+            "invitation", _("This guest was erased; the invitation only counts.")
+        )
     if event.status == Status.CANCELLED:
         raise ValidationError.single(
             "invitation", _("The event has been cancelled; its guests have been told.")

@@ -1,4 +1,4 @@
-"""Data protection: retention per data class, the privacy notice (and the erasure's modules).
+"""Data protection: retention, the privacy notice, access export, erasure, suppression list.
 
 ``register`` adds the ``privacy`` command group and one blueprint per module listed in
 ``BLUEPRINT_MODULES`` (each module defines ``bp``); another feature of this package adds its
@@ -12,11 +12,14 @@ from flask import Flask
 BLUEPRINT_MODULES = [
     "app.privacy.retention_views",
     "app.privacy.notice_views",
+    "app.privacy.subject_views",
 ]
 
 
 def register(app: Flask) -> None:
     """Check the retention settings, register the blueprints and the ``privacy`` commands."""
+    from app.contacts import hooks
+    from app.privacy import suppression
     from app.privacy.cli import privacy_cli
     from app.privacy.retention_classes import CONTACT_MODES
 
@@ -36,3 +39,4 @@ def register(app: Flask) -> None:
     for module in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module).bp)
     app.cli.add_command(privacy_cli)
+    hooks.add(hooks.address_checks, suppression.refusal)  # erased addresses stay out

@@ -1,7 +1,7 @@
 """Notifications and each user's choice per kind
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 
 One row per (recipient, cause): the unique pair makes a repeated cause a no-op, also when two
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
