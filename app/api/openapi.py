@@ -474,9 +474,6 @@ def audit_part() -> Part:
     return Part({"AuditEntry": entry, "AuditEntryList": entry_list}, paths)
 
 
-# One builder per resource; a new resource adds its builder here, or, from its own module,
-# with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
-PARTS = [
 _ANY_LIST = {"type": "array", "items": {"type": "object"}}
 EXPORT = {
     "type": "object",
@@ -538,8 +535,9 @@ def privacy_part() -> Part:
     return Part({"ContactExport": EXPORT, "ContactErased": ERASED}, paths)
 
 
-# One builder per resource; a new resource adds its builder here.
-PARTS = (
+# One builder per resource; a new resource adds its builder here, or, from its own module,
+# with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
+PARTS = [
     departments_part,
     venues_part,
     events_part,
