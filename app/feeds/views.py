@@ -16,9 +16,9 @@ from app.events.walltime import day_bounds
 from app.extensions import db
 from app.feeds.conditional import conditional
 from app.feeds.rendering import confidential_ids, feed_body, store_fragments
-from app.input_guard import parse_id
+from app.input_guard import parse_day, parse_id
 from app.venues.models import Venue
-from app.vocabularies.models import Audience
+from app.vocabularies.models import Audience, District
 
 bp = Blueprint("feeds", __name__)
 
@@ -32,10 +32,10 @@ def _date_arg(name: str) -> date | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadRange(f"{name}: expected a date as YYYY-MM-DD, got {raw[:40]!r}.") from None
+    day = parse_day(raw)
+    if day is None:
+        raise BadRange(f"{name}: expected a date as YYYY-MM-DD, got {raw[:40]!r}.")
+    return day
 
 
 def _window():
@@ -117,6 +117,15 @@ def venue(venue_id: int):
     """Serve the public events at a venue."""
     place = db.get_or_404(Venue, venue_id)
     return _public(_window().where(Event.venue_id == place.id), place.name)
+
+
+@bp.get("/calendar/districts/<code>.ics")
+@public
+def district(code: str):
+    """Serve the public events at the venues of a Stadtbezirk."""
+    area = db.session.scalar(select(District).filter_by(code=code)) or abort(404)
+    venues = select(Venue.id).where(Venue.district_id == area.id)
+    return _public(_window().where(Event.venue_id.in_(venues)), area.name)
 
 
 @bp.get("/calendar/audiences/<code>.ics")

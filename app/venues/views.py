@@ -40,6 +40,10 @@ class VenueForm(FlaskForm):
     exclusive = BooleanField(
         _l("Exclusive"), description=_l("Only one event at a time; overlaps are blocked.")
     )
+    step_free = BooleanField(_l("Step-free access"))
+    accessible_toilet = BooleanField(_l("Accessible toilet"))
+    induction_loop = BooleanField(_l("Induction loop"))
+    sign_language_on_request = BooleanField(_l("Sign language interpreting on request"))
     accessibility_notes = TextAreaField(_l("Accessibility"), validators=[Length(max=2000)])
     active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))
