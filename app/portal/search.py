@@ -21,6 +21,8 @@ from app.events.models import Event
 WORD = re.compile(r"\w+", re.UNICODE)
 MAX_WORDS = 8  # words of a query that count; the rest is ignored
 _STEMMER = snowballstemmer.stemmer("german")
+_SPELLED = re.compile(r"ae|oe|(?<!q)ue")
+_UMLAUT = {"ae": "ä", "oe": "ö", "ue": "ü"}
 
 
 @lru_cache(maxsize=20000)
@@ -32,6 +34,11 @@ def stem(word: str) -> str:
 def words(value: str) -> list[str]:
     """Return the words of a text, lower-cased."""
     return WORD.findall((value or "").lower())
+
+
+def umlauts(word: str) -> str:
+    """Return a word with "ae", "oe" and "ue" written as umlauts ("fuehrung" -> "führung")."""
+    return _SPELLED.sub(lambda m: _UMLAUT[m.group(0)], word)
 
 
 def stems(value: str) -> str:
@@ -67,7 +74,11 @@ def match(q: str, dialect: str) -> ColumnElement[bool] | None:
     if not found:
         return None
     if dialect == "postgresql":
-        query = " & ".join(f"{w}:*" for w in found)
+        # PostgreSQL's german stemmer leaves "ae", "oe", "ue" alone; Snowball's current one (and
+        # so SQLite's side) reads them as umlauts: ask for both spellings.
+        query = " & ".join(
+            f"({w}:* | {umlauts(w)}:*)" if umlauts(w) != w else f"{w}:*" for w in found
+        )
         return func.to_tsvector(text("'german'"), Event.search_text).op("@@")(
             func.to_tsquery(text("'german'"), query)
         )
