@@ -3,12 +3,15 @@
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
+from xml.etree import ElementTree
 
+from app.accounts.models import Role
 from app.events import operations
 from app.events.models import Status
 from app.extensions import db
 from app.vocabularies.models import District
 from tests.factories import (
+    api_headers,
     make_audience,
     make_category,
     make_department,
@@ -261,3 +264,45 @@ def test_old_public_address_redirects_with_its_filters(client):
     response = client.get("/public?q=fest")
     assert response.status_code == 301
     assert response.headers["Location"].endswith("/veranstaltungen?q=fest")
+
+
+def test_sitemap_and_atom_parse_and_list_public_events(client):
+    staff = make_user()
+    shown = _public(staff, "Fest & Feier")
+    _public(staff, "Entwurf", status="draft")
+    db.session.commit()
+    atom = ElementTree.fromstring(client.get("/veranstaltungen/atom.xml").data)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    titles = [t.text for t in atom.findall("a:entry/a:title", ns)]
+    assert titles == ["Fest & Feier"]
+    link = atom.find("a:entry/a:link", ns).get("href")
+    assert link == f"http://stadtkalender.test/veranstaltungen/{shown.id}-fest-feier"
+    sitemap = ElementTree.fromstring(client.get("/sitemap.xml").data)
+    locs = [n.text for n in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert link in locs and "http://stadtkalender.test/veranstaltungen" in locs
+    assert f"http://stadtkalender.test/veranstaltungen/aemter/{staff.department.code}" in locs
+    page = client.get("/veranstaltungen").get_data(as_text=True)
+    assert 'rel="alternate" type="application/atom+xml" href="/veranstaltungen/atom.xml"' in page
+
+
+def test_district_feed_and_api_fields(client):
+    staff = make_user()
+    north = District(code="nord", name="Nord")
+    hall = make_venue(name="Haus Nord", district=north, step_free=True)
+    _public(staff, "Nordfest", venue_id=hall.id, free=True)
+    _public(staff, "Anderswo")
+    db.session.commit()
+    feed = client.get("/calendar/districts/nord.ics").get_data(as_text=True)
+    assert "Nordfest" in feed and "Anderswo" not in feed
+    assert client.get("/calendar/districts/nowhere.ics").status_code == 404
+    admin = make_user(Role.ADMIN)
+    headers = api_headers(admin)
+    venue = client.get("/api/v1/venues", headers=headers).json["items"][0]
+    assert venue["step_free"] is True and venue["induction_loop"] is False
+    created = client.post(
+        "/api/v1/events",
+        json={"title": "Gratis", "starts_at": f"{SOON:%Y-%m-%dT%H:%M}", "free": True},
+        headers=api_headers(staff),
+    )
+    assert created.status_code == 201, created.json
+    assert created.json["free"] is True

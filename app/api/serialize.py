@@ -33,12 +33,12 @@ COLUMNS = (
     type_coerce(Event.status, String).label("status"),
     Event.capacity,
     Event.max_plus_ones,
-    Event.free,
     Event.rsvp_deadline,
     Event.sequence,
     Event.updated_at,
     Department.code.label("department_code"),
     Category.code.label("category_code"),
+    Event.free,  # last: events_json reads the others by position
 )
 
 
@@ -129,12 +129,12 @@ def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
         status,
         capacity,
         max_plus_ones,
-        free,
         deadline,
         sequence,
         updated_at,
         department_code,
         category_code,
+        free,
     ) = row
     if all_day:
         starts = start_local.date().isoformat()

@@ -25,12 +25,12 @@ ATOM_ENTRIES = 50
 WIDGET_MAX = 20
 
 
-def _xml(template: str, mimetype: str, **context):
-    """Return a conditional, publicly cacheable XML answer."""
+def _xml(template: str, mimetype: str, context):
+    """Return a conditional, publicly cacheable XML answer; ``context()`` runs only to render."""
 
     def render(_master: int):
         """Render the document."""
-        response = make_response(render_template(template, **context))
+        response = make_response(render_template(template, **context()))
         response.mimetype = mimetype
         return response
 
@@ -63,7 +63,7 @@ def sitemap():
         for code in db.session.scalars(select(District.code).filter_by(active=True)):
             yield base + flask_url_for("portal.district", code=code), None
 
-    return _xml("portal/sitemap.xml", "application/xml", urls=urls)
+    return _xml("portal/sitemap.xml", "application/xml", lambda: {"urls": urls})
 
 
 @bp.get("/veranstaltungen/atom.xml")
@@ -82,15 +82,13 @@ def atom():
         ).unique()
         return [(e, canonical_url(e), operations.describe_when(e)) for e in rows]
 
-    items = entries()
-    updated = max((e.updated_at for e, _u, _w in items), default=datetime.now(UTC))
-    return _xml(
-        "portal/atom.xml",
-        "application/atom+xml",
-        items=items,
-        updated=updated,
-        base=current_app.config["BASE_URL"],
-    )
+    def context() -> dict:
+        """Return the entries and the feed's own update time."""
+        items = entries()
+        updated = max((e.updated_at for e, _u, _w in items), default=datetime.now(UTC))
+        return {"items": items, "updated": updated, "base": current_app.config["BASE_URL"]}
+
+    return _xml("portal/atom.xml", "application/atom+xml", context)
 
 
 def _widget_filter() -> queries.PortalFilter:
@@ -130,7 +128,7 @@ def widget():
     response = conditional(f"portal-widget|{get_locale()}", render, cache_control=PUBLIC_CACHE)
     ancestors = current_app.config.get("WIDGET_FRAME_ANCESTORS", "*")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+        "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; base-uri 'none'; "
         f"form-action 'none'; frame-ancestors {ancestors}"
     )
     response.headers["Cross-Origin-Opener-Policy"] = "unsafe-none"
