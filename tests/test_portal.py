@@ -301,7 +301,12 @@ def test_district_feed_and_api_fields(client):
     assert venue["step_free"] is True and venue["induction_loop"] is False
     created = client.post(
         "/api/v1/events",
-        json={"title": "Gratis", "starts_at": f"{SOON:%Y-%m-%dT%H:%M}", "free": True},
+        json={
+            "title": "Gratis",
+            "starts_at": f"{SOON:%Y-%m-%dT%H:%M}",
+            "ends_at": f"{SOON + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+            "free": True,
+        },
         headers=api_headers(staff),
     )
     assert created.status_code == 201, created.json
