@@ -1,5 +1,6 @@
 """The public portal: search, filters, pagination, hidden events, event page, caching headers."""
 
+import html
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -256,8 +257,13 @@ def test_widget_alone_may_be_framed(client):
     page = client.get("/veranstaltungen")
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
-    snippet = client.get(f"/veranstaltungen/aemter/{staff.department.code}").get_data(as_text=True)
-    assert '&lt;iframe src="http://stadtkalender.test/widget?department=' in snippet
+    code = staff.department.code
+    staff.department.name = 'Amt "Nord" & Co'
+    db.session.commit()
+    snippet = client.get(f"/veranstaltungen/aemter/{code}?lang=en").get_data(as_text=True)
+    pasted = html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", snippet, re.S).group(1))
+    assert pasted.startswith(f'<iframe src="http://stadtkalender.test/widget?department={code}')
+    assert 'title="Events of Amt &quot;Nord&quot; &amp; Co"' in pasted
 
 
 def test_old_public_address_redirects_with_its_filters(client):

@@ -8,6 +8,7 @@ token. Logged-in staff see the same pages, privately cached.
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from html import escape
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
@@ -190,7 +191,26 @@ def department(code: str):
     flt.department_id = found.id
     feed = flask_url_for("feeds.department", code=found.code)
     return cached(
-        lambda: _listing("portal/listing.html", flt, heading=found.name, owner=found, feed=feed)
+        lambda: _listing(
+            "portal/listing.html",
+            flt,
+            heading=found.name,
+            owner=found,
+            feed=feed,
+            snippet=widget_snippet(found),
+        )
+    )
+
+
+def widget_snippet(owner: Department) -> str:
+    """Return the HTML a department pastes into its site to show its next events (no script)."""
+    src = current_app.config["BASE_URL"] + flask_url_for(
+        "portal.widget", department=owner.code, limit=5
+    )
+    title = _("Events of %(name)s", name=owner.name)
+    return (
+        f'<iframe src="{escape(src)}" title="{escape(title)}" width="100%" height="400" '
+        'loading="lazy" style="border:0"></iframe>'
     )
 
 
