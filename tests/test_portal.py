@@ -154,7 +154,12 @@ def test_pagination_edges(client):
 def test_event_page_canonical_slug_and_json_ld(client):
     staff = make_department(email="kultur@stadt.example")
     user = make_user(department=staff)
-    hall = make_venue(name="Rathaus", address="Friedensplatz 1, 44135 Dortmund", step_free=True)
+    hall = make_venue(
+        name="Rathaus",
+        address="Friedensplatz 1, 44135 Dortmund",
+        step_free=True,
+        transit_hint="U41 bis Reinoldikirche",
+    )
     event = _public(user, "Führung </script> & mehr", venue_id=hall.id, free=True)
     db.session.commit()
     wrong = client.get(f"/veranstaltungen/{event.id}-falsch")
@@ -166,6 +171,7 @@ def test_event_page_canonical_slug_and_json_ld(client):
     assert f'<link rel="canonical" href="http://stadtkalender.test{target}">' in html
     assert f'href="/events/{event.id}.ics"' in html and "calendar.google.com" in html
     assert "openstreetmap.org" in html and "kultur@stadt.example" in html
+    assert "U41 bis Reinoldikirche" in html
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
     assert "</" not in block
     data = json.loads(block)
@@ -305,6 +311,7 @@ def test_district_feed_and_api_fields(client):
     headers = api_headers(admin)
     venue = client.get("/api/v1/venues", headers=headers).json["items"][0]
     assert venue["step_free"] is True and venue["induction_loop"] is False
+    assert venue["transit_hint"] == ""
     created = client.post(
         "/api/v1/events",
         json={

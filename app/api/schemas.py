@@ -127,6 +127,7 @@ class VenueCreate(_Strict):
     accessible_toilet: bool = False
     induction_loop: bool = False
     sign_language_on_request: bool = False
+    transit_hint: Line = Field("", max_length=300)
 
 
 def parse(model: type[_Strict], body) -> _Strict:

@@ -63,6 +63,7 @@ def _venue_json(venue: Venue) -> dict:
         "accessible_toilet": venue.accessible_toilet,
         "induction_loop": venue.induction_loop,
         "sign_language_on_request": venue.sign_language_on_request,
+        "transit_hint": venue.transit_hint,
         "active": venue.active,
     }
 

@@ -33,6 +33,8 @@ class Venue(db.Model):
     accessible_toilet: Mapped[bool] = mapped_column(default=False)
     induction_loop: Mapped[bool] = mapped_column(default=False)
     sign_language_on_request: Mapped[bool] = mapped_column(default=False)
+    # How to get there by bus and train, shown on the portal ("U42 bis Stadtgarten").
+    transit_hint: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     district: Mapped[District | None] = relationship(lazy="joined")

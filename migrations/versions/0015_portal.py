@@ -4,7 +4,8 @@ Revision ID: 0015
 Revises: 0010
 Create Date: 2026-12-01
 
-venues gain step_free, accessible_toilet, induction_loop and sign_language_on_request; events
+venues gain step_free, accessible_toilet, induction_loop, sign_language_on_request and a
+public transport hint (transit_hint); events
 gain free and the two search columns the portal reads: search_text (PostgreSQL, GIN index on
 to_tsvector('german', search_text)) and search_stems (SQLite: the FTS5 table events_fts with
 external content, kept by triggers). Existing events get their search columns filled here.
@@ -60,6 +61,9 @@ def upgrade():
             batch_op.add_column(
                 sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false())
             )
+        batch_op.add_column(
+            sa.Column("transit_hint", sa.String(length=300), nullable=False, server_default="")
+        )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("free", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -89,5 +93,6 @@ def downgrade():
         batch_op.drop_column("search_text")
         batch_op.drop_column("free")
     with op.batch_alter_table("venues", schema=None) as batch_op:
+        batch_op.drop_column("transit_hint")
         for name in reversed(VENUE_FLAGS):
             batch_op.drop_column(name)
