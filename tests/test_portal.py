@@ -12,6 +12,7 @@ from app.events.models import Status
 from app.extensions import db
 from app.vocabularies.models import District
 from tests.factories import (
+    PASSWORD,
     api_headers,
     make_audience,
     make_category,
@@ -324,3 +325,15 @@ def test_district_feed_and_api_fields(client):
     )
     assert created.status_code == 201, created.json
     assert created.json["free"] is True
+
+
+def test_logged_in_staff_get_private_pages(browser):
+    staff = make_user()
+    _public(staff, "Fest")
+    db.session.commit()
+    anonymous = browser.get("/veranstaltungen")
+    assert "Cookie" in anonymous.headers["Vary"]
+    browser.login(staff.email, PASSWORD)
+    page = browser.get("/veranstaltungen")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-cache"
+    assert "ETag" not in page.headers and "Fest" in page.get_data(as_text=True)
