@@ -118,6 +118,8 @@ class Config:
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
     # Licence of /opendata/events.csv and .json (dl-de/by-2-0, dl-de/zero-2-0, cc-by-4.0, cc0-1.0).
     OPEN_DATA_LICENSE = os.environ.get("OPEN_DATA_LICENSE", "dl-de/by-2-0")
+    # Who may frame the portal's widget (/widget): a CSP frame-ancestors source list.
+    WIDGET_FRAME_ANCESTORS = os.environ.get("WIDGET_FRAME_ANCESTORS", "*")
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 

@@ -11,6 +11,8 @@ from app import extensions as ext
 from config import DEV_SECRET_KEY, ENV_NAMES, Config
 
 MIN_SECRET_KEY_LENGTH = 32
+# Public pages that a shared cache may keep: they carry the language in the URL, not a cookie.
+COOKIELESS_BLUEPRINTS = frozenset({"portal"})
 MIN_SECRET_KEY_DISTINCT = 16
 
 
@@ -18,6 +20,9 @@ def _select_locale() -> str:
     """Choose the UI language: the visitor's explicit choice, else German."""
     if not has_request_context():
         return "de"
+    asked = request.args.get("lang")
+    if asked in ("de", "en"):
+        return asked
     choice = session.get("lang")
     if choice in ("de", "en"):
         return choice
@@ -157,9 +162,9 @@ def _create_app(config_class: type, **overrides) -> Flask:
 
     @app.before_request
     def _remember_language() -> None:
-        """Keep a ?lang= choice in the session."""
+        """Keep a ?lang= choice in the session (not on the portal: it sets no cookie)."""
         lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"]:
+        if lang in app.config["LANGUAGES"] and request.blueprint not in COOKIELESS_BLUEPRINTS:
             session["lang"] = lang
 
     return app

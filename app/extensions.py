@@ -44,9 +44,15 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
 
 # Expression indexes that only PostgreSQL has (range indexes); Alembic cannot reflect them, so
 # the migrations create them by hand and autogenerate leaves them out of its comparison.
-POSTGRESQL_ONLY_INDEXES = frozenset({"ix_events_occupied_range", "ix_events_day_range"})
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    {"ix_events_occupied_range", "ix_events_day_range", "ix_events_search"}
+)
+# SQLite's full-text table of the portal search and FTS5's shadow tables (see migration 0015).
+SQLITE_ONLY_TABLES = ("events_fts",)
 
 
 def include_object(obj, name, type_, _reflected, _compare_to) -> bool:
     """Tell Alembic's autogenerate which schema objects to compare."""
+    if type_ == "table" and name and name.startswith(SQLITE_ONLY_TABLES):
+        return False
     return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)

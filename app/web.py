@@ -27,7 +27,8 @@ def _security_headers(response):
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+        headers.setdefault("X-Frame-Options", "DENY")  # the widget alone sets its own ancestors
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
@@ -183,6 +184,8 @@ def register_web(app: Flask) -> None:
     from app.feeds.views import bp as feeds_bp
     from app.invitations.views import bp as invitations_bp
     from app.mail.views import bp as mail_bp
+    from app.portal import machine  # noqa: F401 - adds sitemap, Atom feed and widget to portal
+    from app.portal.views import bp as portal_bp
     from app.rsvp.views import bp as rsvp_bp
     from app.venues.views import bp as venues_bp
     from app.vocabularies.views import bp as vocabularies_bp
@@ -203,6 +206,7 @@ def register_web(app: Flask) -> None:
         conflicts_bp,
         conflict_admin_bp,
         audit_bp,
+        portal_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -25,6 +25,7 @@ from app.mail.catcher import MailCatcher
 from app.mail.models import OutboxMessage
 from app.mail.renderers import render
 from app.notifications.service import notify
+from app.portal.jsonld import slug
 from config import TestConfig
 from tests.axe import report, run_axe, serve_axe
 from tests.conftest import BACKENDS
@@ -60,6 +61,7 @@ class Site:
     token: str = ""
     cancelled_token: str = ""
     mails: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def _day(offset: int) -> date:
@@ -180,6 +182,7 @@ def _scenario(mail_dir: Path) -> Site:
         if raw:
             site.mails.append(catcher.store(raw).name)
     assert site.mails, "the mail catcher pages need a caught mail"
+    site.titles = {"event": main.title, "cancelled": cancelled.title}
     site.ids = {
         "event": main.id,
         "long": long.id,
@@ -231,7 +234,18 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("layout", "admin", f"/admin/vocabularies/audiences/{i['audience']}", None),
         ("layout", "admin", "/dev/mail/", None),
         *(("layout", "admin", f"/dev/mail/{name}", None) for name in site.mails[:1]),
-        ("events", "guest", "/public", None),
+        ("portal", "guest", "/veranstaltungen", None),
+        ("portal", "guest", "/veranstaltungen?q=empfang&free=1", None),
+        ("portal", "guest", f"/veranstaltungen/{i['event']}-{slug(site.titles['event'])}", None),
+        (
+            "portal",
+            "guest",
+            f"/veranstaltungen/{i['cancelled']}-{slug(site.titles['cancelled'])}",
+            None,
+        ),
+        ("portal", "guest", "/veranstaltungen/aemter/kulturbuero", None),
+        ("portal", "guest", f"/veranstaltungen/orte/{i['venue']}", None),
+        ("portal", "guest", "/widget?department=kulturbuero", None),
         ("events", "staff", "/", None),
         ("events", "staff", "/month", None),
         ("events", "staff", f"/month?month={_day(7):%Y-%m}", None),
@@ -362,6 +376,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "import-preview",
         "privacy",
         "audit",
+        "portal",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

@@ -33,7 +33,9 @@ def test_anonymous_visitor_sees_public_agenda_only(client):
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "Bürgerfest im Park" in page and "Interne Dienstbesprechung" not in page
-    assert "Bürgerfest im Park" in client.get("/public").get_data(as_text=True)
+    assert "Bürgerfest im Park" in client.get("/public", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_logged_in_staff_see_internal_events_and_own_drafts(browser):
@@ -325,9 +327,11 @@ def test_public_agenda_searches_without_draft_filter(client):
         end=SOON + timedelta(hours=2),
     )
     db.session.commit()
-    page = client.get("/public?q=buergerfest").get_data(as_text=True)
+    page = client.get("/public?q=buergerfest", follow_redirects=True).get_data(as_text=True)
     assert "Bürgerfest im Park" in page and 'value="draft"' not in page
-    assert "Bürgerfest" not in client.get("/public?q=jazz").get_data(as_text=True)
+    assert "Bürgerfest" not in client.get("/public?q=jazz", follow_redirects=True).get_data(
+        as_text=True
+    )
 
 
 def test_print_view_drops_navigation_and_filters_but_keeps_the_query(browser):

@@ -231,9 +231,9 @@ PAGES = [
     "/?from=0001-01-01",
     "/?from=2199-12-31",
     "/?from=1900-01-01",
-    "/public?from=0001-01-01",
-    "/public?from=9999-12-31",
-    "/public?from=2199-12-31",
+    "/veranstaltungen?from=0001-01-01",
+    "/veranstaltungen?from=9999-12-31",
+    "/veranstaltungen?from=2199-12-31",
     "/month?month=1-1",
     "/month?month=0001-01",
     "/month?month=9999-12",
@@ -268,7 +268,7 @@ def test_far_dates_in_page_urls_never_give_500(browser, role):
         browser.login(user.email, PASSWORD)
     for url in PAGES:
         status = browser.get(url).status_code
-        assert status in (200, 302, 403, 404, 422), (url, status)
+        assert status in (200, 302, 400, 403, 404, 422), (url, status)
 
 
 @pytest.mark.parametrize("url", API_URLS)

@@ -227,7 +227,7 @@ def test_an_answer_during_a_database_outage_gets_503_and_says_it_was_not_saved(b
             f"/rsvp/{token}", data={"response": "accepted", "csrf_token": csrf}
         )
         api = browser.get("/api/v1/events", headers={"Authorization": "Bearer x"})
-        page = browser.get("/public")
+        page = browser.get("/veranstaltungen")
     finally:
         sa_event.remove(db.engine, "do_connect", refuse)
     assert response.status_code == 503 and response.headers["Retry-After"] == "30"

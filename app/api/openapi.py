@@ -33,6 +33,7 @@ EVENT = {
         "status": {"enum": ["draft", "published", "cancelled"]},
         "capacity": {"type": ["integer", "null"]},
         "max_plus_ones": {"type": "integer"},
+        "free": {"type": "boolean", "description": "Free of charge for the public"},
         "rsvp_deadline": {"type": ["string", "null"], "format": "date-time"},
         "sequence": {"type": "integer"},
         "updated_at": {"type": "string", "format": "date-time"},

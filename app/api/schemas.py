@@ -72,6 +72,7 @@ class EventFields(_Strict):
     status: Literal["draft", "published", "cancelled"] | None = None
     capacity: int | None = Field(None, ge=0, le=MAX_COUNT)
     max_plus_ones: int | None = Field(None, ge=0, le=20)
+    free: bool | None = Field(None, description="Free of charge for the public")
     rsvp_deadline: IsoDateTime | None = None
     co_hosts: list[Line] | None = Field(None, description="Department codes")
     department: Line | None = Field(
@@ -122,6 +123,11 @@ class VenueCreate(_Strict):
     teardown_minutes: int = Field(0, ge=0, le=1440)
     exclusive: bool = False
     accessibility_notes: Text = Field("", max_length=2000)
+    step_free: bool = False
+    accessible_toilet: bool = False
+    induction_loop: bool = False
+    sign_language_on_request: bool = False
+    transit_hint: Line = Field("", max_length=300)
 
 
 def parse(model: type[_Strict], body) -> _Strict:

@@ -38,6 +38,7 @@ COLUMNS = (
     Event.updated_at,
     Department.code.label("department_code"),
     Category.code.label("category_code"),
+    Event.free,  # last: events_json reads the others by position
 )
 
 
@@ -133,6 +134,7 @@ def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
         updated_at,
         department_code,
         category_code,
+        free,
     ) = row
     if all_day:
         starts = start_local.date().isoformat()
@@ -158,6 +160,7 @@ def _one(row, audiences: list[str], co_hosts: list[str], masked: bool) -> dict:
         "status": status,
         "capacity": capacity,
         "max_plus_ones": max_plus_ones,
+        "free": free,
         "rsvp_deadline": deadline.isoformat() if deadline else None,
         "sequence": sequence,
         "updated_at": updated_at.isoformat(),

@@ -59,6 +59,11 @@ def _venue_json(venue: Venue) -> dict:
         "teardown_minutes": venue.teardown_minutes,
         "exclusive": venue.exclusive,
         "accessibility_notes": venue.accessibility_notes,
+        "step_free": venue.step_free,
+        "accessible_toilet": venue.accessible_toilet,
+        "induction_loop": venue.induction_loop,
+        "sign_language_on_request": venue.sign_language_on_request,
+        "transit_hint": venue.transit_hint,
         "active": venue.active,
     }
 
@@ -138,6 +143,8 @@ def _input_from(body: EventFields, base: operations.EventInput) -> operations.Ev
             changes[name] = value or ""
         elif name == "max_plus_ones":
             changes[name] = value or 0
+        elif name == "free":
+            changes[name] = bool(value)
         else:
             changes[name] = value
     if "all_day" in sent and "starts_at" not in sent and base.start is not None:

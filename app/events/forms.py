@@ -90,6 +90,9 @@ class EventForm(FlaskForm):
     max_plus_ones = IntegerField(
         _l("Companions per guest"), default=0, validators=[Optional(), NumberRange(min=0, max=20)]
     )
+    free = BooleanField(
+        _l("Free of charge"), description=_l("Shown as free admission on the public portal.")
+    )
     rsvp_deadline_date = DateField(_l("Reply by (date)"), validators=[Optional()])
     rsvp_deadline_time = TimeField(_l("Reply by (time)"), validators=[Optional()])
     conflict_reason = TextAreaField(
@@ -188,6 +191,7 @@ class EventForm(FlaskForm):
             status=status,
             capacity=self.capacity.data,
             max_plus_ones=self.max_plus_ones.data or 0,
+            free=bool(self.free.data),
             rsvp_deadline=deadline,
             co_hosts=list(self.co_hosts.data or []),
             department=self.department.data or None,

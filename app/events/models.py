@@ -93,6 +93,11 @@ class Event(db.Model):
             func.daterange(text("first_day"), text("last_day"), "[]"),
             postgresql_using="gist",
         ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_events_search",
+            func.to_tsvector(text("'german'"), text("search_text")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
         # The last line against double bookings: published events at an exclusive venue never
         # overlap, buffers included (needs btree_gist for the equality on venue_id).
         ExcludeConstraint(
@@ -134,6 +139,13 @@ class Event(db.Model):
     capacity: Mapped[int | None]
     max_plus_ones: Mapped[int] = mapped_column(default=0)
     rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Free of charge for the public ("kostenlos" on the portal, isAccessibleForFree in JSON-LD).
+    free: Mapped[bool] = mapped_column(default=False)
+    # What the portal's full-text search reads (kept by app/portal/search.py on every save):
+    # the plain words for PostgreSQL's `german` configuration and their Snowball stems for
+    # SQLite's FTS5 table events_fts (filled by triggers, see migration 0015).
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    search_stems: Mapped[str] = mapped_column(Text, default="", deferred=True)
     sequence: Mapped[int] = mapped_column(default=0)
     # Rises with every change of the row or its links (see versioning); keys rendering caches.
     revision: Mapped[int] = mapped_column(default=1)

@@ -63,6 +63,7 @@ class EventInput:
     status: str = Status.DRAFT.value
     capacity: int | None = None
     max_plus_ones: int = 0
+    free: bool = False  # free of charge for the public
     rsvp_deadline: datetime | date | None = None
     co_hosts: list[str] = field(default_factory=list)
     department: str | None = None
@@ -95,6 +96,7 @@ class EventInput:
             status=event.status.value,
             capacity=event.capacity,
             max_plus_ones=event.max_plus_ones,
+            free=event.free,
             rsvp_deadline=event.rsvp_deadline,
             co_hosts=[d.code for d in event.co_hosts],
             department=event.department.code,
@@ -277,6 +279,7 @@ def _validated(data: EventInput, department: Department, tz: str) -> dict:
         "status": Status(data.status),
         "capacity": data.capacity,
         "max_plus_ones": data.max_plus_ones,
+        "free": bool(data.free),
         "rsvp_deadline": deadline,
     }
 

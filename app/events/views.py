@@ -75,9 +75,9 @@ def index():
 @bp.get("/public")
 @public
 def public_agenda():
-    """Show published public events to everyone, without login."""
-    period = periods.agenda_period(request.args.get("from"), _today(), days=56)
-    return _calendar_page("agenda", period, public_only=True)
+    """Send visitors of the old public agenda to the portal, keeping their filters."""
+    query = request.query_string.decode()
+    return redirect("/veranstaltungen" + (f"?{query}" if query else ""), 301)
 
 
 @bp.get("/month")

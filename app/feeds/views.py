@@ -18,7 +18,7 @@ from app.feeds.conditional import conditional
 from app.feeds.rendering import confidential_ids, feed_body, store_fragments
 from app.input_guard import MAX_YEAR, MIN_YEAR, parse_day, parse_id
 from app.venues.models import Venue
-from app.vocabularies.models import Audience
+from app.vocabularies.models import Audience, District
 
 bp = Blueprint("feeds", __name__)
 
@@ -120,6 +120,15 @@ def venue(venue_id: int):
     """Serve the public events at a venue."""
     place = db.get_or_404(Venue, venue_id)
     return _public(_window().where(Event.venue_id == place.id), place.name)
+
+
+@bp.get("/calendar/districts/<code>.ics")
+@public
+def district(code: str):
+    """Serve the public events at the venues of a Stadtbezirk."""
+    area = db.session.scalar(select(District).filter_by(code=code)) or abort(404)
+    venues = select(Venue.id).where(Venue.district_id == area.id)
+    return _public(_window().where(Event.venue_id.in_(venues)), area.name)
 
 
 @bp.get("/calendar/audiences/<code>.ics")

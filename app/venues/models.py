@@ -27,6 +27,14 @@ class Venue(db.Model):
     teardown_minutes: Mapped[int] = mapped_column(default=0)
     exclusive: Mapped[bool] = mapped_column(default=False)
     accessibility_notes: Mapped[str] = mapped_column(Text, default="")
+    # Accessibility attributes the public portal filters on ("barrierefrei" means all of the first
+    # two; the others are shown and offered as filters of their own).
+    step_free: Mapped[bool] = mapped_column(default=False)
+    accessible_toilet: Mapped[bool] = mapped_column(default=False)
+    induction_loop: Mapped[bool] = mapped_column(default=False)
+    sign_language_on_request: Mapped[bool] = mapped_column(default=False)
+    # How to get there by bus and train, shown on the portal ("U42 bis Stadtgarten").
+    transit_hint: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
 
     district: Mapped[District | None] = relationship(lazy="joined")

@@ -40,7 +40,16 @@ class VenueForm(FlaskForm):
     exclusive = BooleanField(
         _l("Exclusive"), description=_l("Only one event at a time; overlaps are blocked.")
     )
+    step_free = BooleanField(_l("Step-free access"))
+    accessible_toilet = BooleanField(_l("Accessible toilet"))
+    induction_loop = BooleanField(_l("Induction loop"))
+    sign_language_on_request = BooleanField(_l("Sign language interpreting on request"))
     accessibility_notes = TextAreaField(_l("Accessibility"), validators=[Length(max=2000)])
+    transit_hint = StringField(
+        _l("Public transport"),
+        validators=[Optional(), Length(max=300), OneLine()],
+        description=_l("How to get there by bus and train, shown on the public portal."),
+    )
     active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))
 

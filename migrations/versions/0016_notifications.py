@@ -1,7 +1,7 @@
 """Notifications and each user's choice per kind
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-01
 
 One row per (recipient, cause): the unique pair makes a repeated cause a no-op, also when two
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
