@@ -5,6 +5,7 @@ from flask import current_app, g, jsonify, request, url_for
 from app.accounts.models import Role
 from app.api import bp
 from app.api.contacts import _int_arg
+from app.api.openapi import _TEXT, Part, _query, _responses, add_part
 from app.audit.models import AuditEntry
 from app.audit.queries import AuditFilter, filtered, page_of
 from app.audit.views import changes_for
@@ -49,3 +50,54 @@ def list_audit():
             "next": following,
         }
     )
+
+
+@add_part
+def audit_part() -> Part:
+    """Describe reading the audit log (administrators and the privacy role)."""
+    entry = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {
+                "type": "object",
+                "properties": {
+                    "type": {"enum": ["user", "token", "guest", "system"]},
+                    "id": {"type": ["integer", "null"]},
+                    "label": _TEXT,
+                },
+            },
+            "action": _TEXT,
+            "object_type": _TEXT,
+            "object_id": {"type": ["integer", "null"]},
+            "changes": {
+                "type": "object",
+                "description": "{field: [old, new]} or facts such as {rows: 120}; personal "
+                "values read *** unless the caller has the privacy role",
+            },
+        },
+    }
+    entry_list = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "total": {"type": "integer"},
+            "next": {"type": ["string", "null"]},
+        },
+    }
+    paths = {
+        "/audit": {
+            "get": {
+                "summary": "Audit log entries, newest first (admin and privacy role; others "
+                "403); from/to dates are whole days in Europe/Berlin",
+                "parameters": _query(
+                    "action", "object_type", "object_id", "actor", "from", "to", "page", "per_page"
+                ),
+                "responses": _responses("AuditEntryList"),
+            }
+        }
+    }
+    return Part({"AuditEntry": entry, "AuditEntryList": entry_list}, paths)

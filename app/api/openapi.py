@@ -425,117 +425,6 @@ def invitations_part() -> Part:
     return Part({"InvitationWithdrawn": invitation}, paths)
 
 
-def audit_part() -> Part:
-    """Describe reading the audit log (administrators and the privacy role)."""
-    entry = {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "at": {"type": "string", "format": "date-time"},
-            "actor": {
-                "type": "object",
-                "properties": {
-                    "type": {"enum": ["user", "token", "guest", "system"]},
-                    "id": {"type": ["integer", "null"]},
-                    "label": _TEXT,
-                },
-            },
-            "action": _TEXT,
-            "object_type": _TEXT,
-            "object_id": {"type": ["integer", "null"]},
-            "changes": {
-                "type": "object",
-                "description": "{field: [old, new]} or facts such as {rows: 120}; personal "
-                "values read *** unless the caller has the privacy role",
-            },
-        },
-    }
-    entry_list = {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "total": {"type": "integer"},
-            "next": {"type": ["string", "null"]},
-        },
-    }
-    paths = {
-        "/audit": {
-            "get": {
-                "summary": "Audit log entries, newest first (admin and privacy role; others "
-                "403); from/to dates are whole days in Europe/Berlin",
-                "parameters": _query(
-                    "action", "object_type", "object_id", "actor", "from", "to", "page", "per_page"
-                ),
-                "responses": _responses("AuditEntryList"),
-            }
-        }
-    }
-    return Part({"AuditEntry": entry, "AuditEntryList": entry_list}, paths)
-
-
-_ANY_LIST = {"type": "array", "items": {"type": "object"}}
-EXPORT = {
-    "type": "object",
-    "description": "Everything stored about the person (Art. 15 GDPR)",
-    "properties": {
-        "contact": {"type": "object"},
-        "merged_records": _ANY_LIST,
-        "invitations": _ANY_LIST,
-        "mails": _ANY_LIST,
-        "inbound": _ANY_LIST,
-        "audit": _ANY_LIST,
-    },
-    "required": ["contact", "invitations", "mails", "inbound", "audit"],
-}
-ERASED = {
-    "type": "object",
-    "description": "What the erasure did, in counts only",
-    "properties": {
-        name: {"type": "integer"}
-        for name in (
-            "contact_id",
-            "contacts",
-            "invitations",
-            "mails",
-            "inbound",
-            "audit_entries",
-            "suppressed",
-        )
-    },
-}
-
-
-def privacy_part() -> Part:
-    """Describe a person's access export and erasure (privacy role; exports also admins)."""
-    contact_id = [
-        {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    ]
-    paths = {
-        "/contacts/{contact_id}/export": {
-            "get": {
-                "summary": "Everything stored about the person (Art. 15 GDPR): the record, "
-                "tags, further addresses, invitations, mails, received mail, audit entries; "
-                "privacy role and administrators; logged as contact.exported",
-                "parameters": contact_id,
-                "responses": _responses("ContactExport"),
-            }
-        },
-        "/contacts/{contact_id}/erase": {
-            "post": {
-                "summary": "Erase the person (Art. 17 GDPR): the contact and its merged "
-                "records are deleted, invitations stay as anonymous rows, mail is blanked, "
-                "audit entries keep the action without values, the address is suppressed; "
-                "privacy role only",
-                "parameters": contact_id,
-                "responses": _responses("ContactErased"),
-            }
-        },
-    }
-    return Part({"ContactExport": EXPORT, "ContactErased": ERASED}, paths)
-
-
 # One builder per resource; a new resource adds its builder here, or, from its own module,
 # with ``add_part`` before the document is first built (app/api/__init__.py imports them all).
 PARTS = [
@@ -547,8 +436,6 @@ PARTS = [
     invitations_part,
     openapi_parts.invitation_list_part,
     openapi_parts.inbound_part,
-    audit_part,
-    privacy_part,
 ]
 DESCRIPTION = (
     "Query parameters: an empty value (`?per_page=`) counts as absent. "

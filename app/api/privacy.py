@@ -6,6 +6,7 @@ from flask import abort, g, jsonify
 
 from app.accounts.models import Role
 from app.api import bp
+from app.api.openapi import Part, _responses, add_part
 from app.audit import record
 from app.contacts.models import Contact
 from app.errors import PermissionDenied
@@ -43,3 +44,65 @@ def erase_contact(contact_id: int):
     contact = _contact_for((Role.PRIVACY,), contact_id)
     result = erasure.erase(contact, now=datetime.now(UTC))
     return jsonify(result.as_dict())
+
+
+_ANY_LIST = {"type": "array", "items": {"type": "object"}}
+EXPORT = {
+    "type": "object",
+    "description": "Everything stored about the person (Art. 15 GDPR)",
+    "properties": {
+        "contact": {"type": "object"},
+        "merged_records": _ANY_LIST,
+        "invitations": _ANY_LIST,
+        "mails": _ANY_LIST,
+        "inbound": _ANY_LIST,
+        "audit": _ANY_LIST,
+    },
+    "required": ["contact", "invitations", "mails", "inbound", "audit"],
+}
+ERASED = {
+    "type": "object",
+    "description": "What the erasure did, in counts only",
+    "properties": {
+        name: {"type": "integer"}
+        for name in (
+            "contact_id",
+            "contacts",
+            "invitations",
+            "mails",
+            "inbound",
+            "audit_entries",
+            "suppressed",
+        )
+    },
+}
+
+
+@add_part
+def privacy_part() -> Part:
+    """Describe a person's access export and erasure (privacy role; exports also admins)."""
+    contact_id = [
+        {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ]
+    paths = {
+        "/contacts/{contact_id}/export": {
+            "get": {
+                "summary": "Everything stored about the person (Art. 15 GDPR): the record, "
+                "tags, further addresses, invitations, mails, received mail, audit entries; "
+                "privacy role and administrators; logged as contact.exported",
+                "parameters": contact_id,
+                "responses": _responses("ContactExport"),
+            }
+        },
+        "/contacts/{contact_id}/erase": {
+            "post": {
+                "summary": "Erase the person (Art. 17 GDPR): the contact and its merged "
+                "records are deleted, invitations stay as anonymous rows, mail is blanked, "
+                "audit entries keep the action without values, the address is suppressed; "
+                "privacy role only",
+                "parameters": contact_id,
+                "responses": _responses("ContactErased"),
+            }
+        },
+    }
+    return Part({"ContactExport": EXPORT, "ContactErased": ERASED}, paths)
