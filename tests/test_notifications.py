@@ -11,13 +11,23 @@ from app.accounts.models import Role
 from app.events.models import Status
 from app.events.operations import EventInput, set_status, update_event
 from app.extensions import db
+from app.inbound.models import State
 from app.mail.models import OutboxMessage
 from app.mail.worker import deliver
 from app.notifications import kinds, service
 from app.notifications.mails import send_digests
 from app.notifications.models import Notification
-from tests.factories import NOW, api_headers, login, make_event, make_user, make_venue
+from tests.factories import (
+    NOW,
+    api_headers,
+    login,
+    make_event,
+    make_invitation,
+    make_user,
+    make_venue,
+)
 from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
+from tests.test_inbound import GUEST, Guest
 
 FACTS = {
     "event": "Sommerfest",
@@ -251,3 +261,35 @@ def test_comms_publishing_over_a_warning_or_cancelling_notifies_the_department(a
     colleague = make_user(department=staff.department)
     set_status(own, Status.CANCELLED, actor=colleague, now=NOW)
     assert len(_inbox(staff)) == before  # the department cancelled its own event
+
+
+def test_a_reply_waiting_for_review_tells_the_hosts(app):
+    guest = Guest()
+    colleague = make_user(department=guest.owner.department)
+    outsider = make_user()
+    message = guest.receive("human_reply.eml")
+    assert message.state == State.REVIEW
+    texts = _inbox(colleague)
+    assert texts == [f"Eine Antwort von {GUEST} zu „{guest.event.title}“ wartet auf Prüfung."]
+    assert _inbox(outsider) == []
+    note = db.session.scalars(select(Notification).filter_by(user_id=colleague.id)).one()
+    assert note.url == f"/inbound/?state=review&event_id={guest.event.id}"
+
+
+def test_inviting_a_guest_of_another_department_at_the_same_time_tells_that_department(app):
+    ours, theirs = make_user(), make_user()
+    start = datetime(2027, 4, 1, 18, 0)
+    first = make_event(ours, title="Gala", status="published", start=start)
+    invitation, _token = make_invitation(first, ours, email="vip@example.org")
+    contact = invitation.contact
+    later = start.replace(hour=19)
+    second = make_event(theirs, title="Empfang", status="published", start=later)
+    make_invitation(second, theirs, contact)
+    expected = (
+        f"{contact.full_name} ist zur Zeit von „Gala“ auch von {theirs.department.name} eingeladen."
+    )
+    assert _inbox(ours) == [expected]
+    assert _inbox(theirs) == []  # the inviting department hears nothing of its own act
+    elsewhere = make_event(theirs, title="Morgens", status="published", start=start.replace(hour=8))
+    make_invitation(elsewhere, theirs, contact)
+    assert len(_inbox(ours)) == 1  # no clash in time: nothing new

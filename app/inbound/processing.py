@@ -26,6 +26,7 @@ from app.invitations.models import Answer, Invitation
 from app.invitations.tokens import token_hash
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.verp import outbox_id
+from app.notifications.service import department_staff, notify
 
 PARTSTATS = {
     "ACCEPTED": Answer.ACCEPTED,
@@ -55,7 +56,24 @@ def process(message: InboundMessage, *, now: datetime) -> InboundMessage:
     message.detail = {**(message.detail or {}), **about, **outcome.detail}
     message.processed_at = now
     db.session.flush()
+    if outcome.state == State.REVIEW and outcome.invitation is not None:
+        _tell_hosts(message, outcome.invitation, about["from"], now)
     return message
+
+
+def _tell_hosts(
+    message: InboundMessage, invitation: Invitation, sender: str, now: datetime
+) -> None:
+    """Notify the hosting departments' staff that a reply about their event waits for review."""
+    event = invitation.event
+    notify(
+        department_staff(event.host_department_ids),
+        "inbound_review",
+        params={"sender": sender or "—", "event": event.title},
+        url=f"/inbound/?state=review&event_id={event.id}",
+        cause=f"inbound_review:{message.id}",
+        now=now,
+    )
 
 
 def _sender(parsed: Message) -> str:

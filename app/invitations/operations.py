@@ -20,6 +20,7 @@ from app.events import policy
 from app.events.models import Event, Status
 from app.extensions import db
 from app.invitations import tokens
+from app.invitations.clash_notices import notify_guest_clashes
 from app.invitations.delivery import raise_sequence
 from app.invitations.models import WITHDRAWN, Answer, Invitation, InvitationDepartment
 from app.mail import outbox
@@ -145,6 +146,7 @@ def invite(
     # One entry per queued invitation, in one INSERT: cheap even for thousands of guests.
     record_many("invitation.sent", "invitation", result.invited, {"event": event.id}, at=now)
     result.warnings = person_clashes(event, list(guests), viewer=actor)
+    notify_guest_clashes(event, result.invited, department, actor=actor, now=now)
     db.session.flush()
     return result
 
