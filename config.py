@@ -86,6 +86,11 @@ class Config:
     # beyond it), and the days a processed message's bytes are kept (`mail purge-inbound`).
     INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(2 * 1024 * 1024)))
     INBOUND_RETENTION_DAYS = int(os.environ.get("INBOUND_RETENTION_DAYS", "30"))
+    # `mail fetch`: the mailbox (imaps://user:pass@host[:port]/INBOX) and where handled mail goes.
+    INBOUND_IMAP_URL = os.environ.get("INBOUND_IMAP_URL", "")
+    INBOUND_IMAP_DONE_FOLDER = os.environ.get("INBOUND_IMAP_DONE_FOLDER", "Stadtkalender/Erledigt")
+    # Development only: where the /dev/mail reply buttons send (the server `make run` starts).
+    INBOUND_DEV_SMTP = os.environ.get("INBOUND_DEV_SMTP", "127.0.0.1:2525")
 
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 
 from app.extensions import db
+from app.inbound.imap import MailboxError, fetch, parse_url
 from app.inbound.inbox import process_pending, purge, store
 from app.inbound.server import inbound_server
 from app.mail.cli import _stop_on_signals, mail_cli
@@ -72,6 +73,24 @@ def ingest_command(paths: tuple[str, ...], envelope_to: str, envelope_from: str)
     )
     if refused:
         raise SystemExit(1)
+
+
+@mail_cli.command("fetch")
+def fetch_command() -> None:
+    """Fetch replies by IMAP (INBOUND_IMAP_URL), store, move them away, then process them."""
+    config = current_app.config
+    try:
+        mailbox = parse_url(config["INBOUND_IMAP_URL"])
+        result = fetch(
+            mailbox, done_folder=config["INBOUND_IMAP_DONE_FOLDER"], max_bytes=_max_bytes()
+        )
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from error
+    processed = process_pending()
+    click.echo(
+        f"fetched {result.stored} · already known {result.known} · moved {result.moved}"
+        f" · refused {result.refused} · processed {processed}"
+    )
 
 
 @mail_cli.command("process-inbound")
