@@ -86,6 +86,8 @@ class Config:
     # beyond it), and the days a processed message's bytes are kept (`mail purge-inbound`).
     INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(2 * 1024 * 1024)))
     INBOUND_RETENTION_DAYS = int(os.environ.get("INBOUND_RETENTION_DAYS", "30"))
+    # The inbound server processes once no mail arrived for this many seconds (30 s at most).
+    INBOUND_PROCESS_DELAY = float(os.environ.get("INBOUND_PROCESS_DELAY", "0.5"))
     # `mail fetch`: the mailbox (imaps://user:pass@host[:port]/INBOX) and where handled mail goes.
     INBOUND_IMAP_URL = os.environ.get("INBOUND_IMAP_URL", "")
     INBOUND_IMAP_DONE_FOLDER = os.environ.get("INBOUND_IMAP_DONE_FOLDER", "Stadtkalender/Erledigt")

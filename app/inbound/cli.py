@@ -9,7 +9,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.inbound.imap import MailboxError, fetch, parse_url
-from app.inbound.inbox import process_pending, purge, store
+from app.inbound.inbox import ingest, process_pending, purge
 from app.inbound.server import inbound_server
 from app.mail.cli import _stop_on_signals, mail_cli
 
@@ -58,20 +58,20 @@ def _files(paths: tuple[str, ...]):
 @click.option("--from", "envelope_from", default="", help="The envelope sender (${sender}).")
 def ingest_command(paths: tuple[str, ...], envelope_to: str, envelope_from: str) -> None:
     """Store and process mail from files, folders, Maildirs or - (stdin)."""
-    stored = repeated = refused = 0
-    for name, raw in _files(paths):
-        if len(raw) > _max_bytes():
-            click.echo(f"{name}: larger than INBOUND_MAX_BYTES, refused", err=True)
-            refused += 1
-            continue
-        message = store(raw, envelope_to=envelope_to, envelope_from=envelope_from)
-        db.session.commit()  # stored before it is processed: a crash now loses nothing
-        stored, repeated = (stored + 1, repeated) if message else (stored, repeated + 1)
+    result = ingest(
+        _files(paths),
+        max_bytes=_max_bytes(),
+        envelope_to=envelope_to,
+        envelope_from=envelope_from,
+    )
+    for name in result.refused:
+        click.echo(f"{name}: larger than INBOUND_MAX_BYTES, refused", err=True)
     processed = process_pending()
     click.echo(
-        f"stored {stored} · already known {repeated} · refused {refused} · processed {processed}"
+        f"stored {result.stored} · already known {result.known} · refused {len(result.refused)}"
+        f" · processed {processed}"
     )
-    if refused:
+    if result.refused:
         raise SystemExit(1)
 
 
