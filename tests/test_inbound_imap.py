@@ -178,6 +178,9 @@ def test_fetch_names_a_wrong_password_and_a_wrong_url(app, runner, fetching):
     app.config["INBOUND_IMAP_URL"] = f"imap://{USER}:falsch@127.0.0.1:{fetching}/INBOX"
     result = runner.invoke(args=["mail", "fetch"])
     assert result.exit_code == 1 and "IMAP login failed" in result.output
+    app.config["INBOUND_IMAP_URL"] = f"imaps://{USER}:{PASSWORD}@127.0.0.1:{fetching}/INBOX"
+    result = runner.invoke(args=["mail", "fetch"])  # TLS to a plain-text port: refused, named
+    assert result.exit_code == 1 and "cannot connect to 127.0.0.1" in result.output
     with pytest.raises(MailboxError):
         parse_url("https://example.org/INBOX")
     assert parse_url("imaps://a%40b:p%2Fw@mail.example:1993").folder == "INBOX"

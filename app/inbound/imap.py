@@ -9,6 +9,7 @@ finds the message known by its Message-ID and only moves it. Processing follows 
 import contextlib
 import imaplib
 import re
+import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -104,9 +105,12 @@ def _move(client: imaplib.IMAP4, uid: bytes, target: str, can_move: bool) -> Non
 def fetch(mailbox: Mailbox, *, done_folder: str, max_bytes: int) -> FetchResult:
     """Store every message of the mailbox, committing each, and move the handled ones."""
     result = FetchResult()
-    connect = imaplib.IMAP4_SSL if mailbox.secure else imaplib.IMAP4
     try:
-        client = connect(mailbox.host, mailbox.port, timeout=60)
+        if mailbox.secure:  # imaplib's own default context would not check the certificate
+            context = ssl.create_default_context()
+            client = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=context, timeout=60)
+        else:
+            client = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=60)
     except OSError as error:
         raise MailboxError(f"cannot connect to {mailbox.host}:{mailbox.port}: {error}") from error
     try:
