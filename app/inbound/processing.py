@@ -52,7 +52,7 @@ def _tokens(message: InboundMessage, parsed: Message | None = None) -> list[str]
 
 
 def preload(messages: list[InboundMessage]) -> dict[str, Invitation]:
-    """Load the invitations a batch is addressed to by envelope, with contact and event, at once.
+    """Load the invitations a batch is addressed to, with contact and event, in one go.
 
     Returns {token hash: invitation}, found by the envelope or (a file) the headers.
     """
