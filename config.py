@@ -114,6 +114,14 @@ class Config:
         "PRIVACY_OFFICER_CONTACT", f"datenschutz@{MAIL_DOMAIN}"
     )
 
+    # The inbound server processes once no mail arrived for this many seconds (30 s at most).
+    INBOUND_PROCESS_DELAY = float(os.environ.get("INBOUND_PROCESS_DELAY", "0.5"))
+    # `mail fetch`: the mailbox (imaps://user:pass@host[:port]/INBOX) and where handled mail goes.
+    INBOUND_IMAP_URL = os.environ.get("INBOUND_IMAP_URL", "")
+    INBOUND_IMAP_DONE_FOLDER = os.environ.get("INBOUND_IMAP_DONE_FOLDER", "Stadtkalender/Erledigt")
+    # Development only: where the /dev/mail reply buttons send (the server `make run` starts).
+    INBOUND_DEV_SMTP = os.environ.get("INBOUND_DEV_SMTP", "127.0.0.1:2525")
+
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
     # Licence of /opendata/events.csv and .json (dl-de/by-2-0, dl-de/zero-2-0, cc-by-4.0, cc0-1.0).

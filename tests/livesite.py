@@ -23,9 +23,9 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def live_server(database_url: str):
-    """Serve a fresh app on a free port in a thread and yield its base URL."""
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def live_server(database_url: str, **overrides):
+    """Serve a fresh app (settings overridden by ``overrides``) on a free port; yield its URL."""
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 
 from app.extensions import db
-from app.inbound.inbox import process_pending, purge, store
+from app.inbound.imap import MailboxError, fetch, parse_url
+from app.inbound.inbox import ingest, process_pending, purge
 from app.inbound.server import inbound_server
 from app.mail.cli import _stop_on_signals, mail_cli
 
@@ -57,21 +58,39 @@ def _files(paths: tuple[str, ...]):
 @click.option("--from", "envelope_from", default="", help="The envelope sender (${sender}).")
 def ingest_command(paths: tuple[str, ...], envelope_to: str, envelope_from: str) -> None:
     """Store and process mail from files, folders, Maildirs or - (stdin)."""
-    stored = repeated = refused = 0
-    for name, raw in _files(paths):
-        if len(raw) > _max_bytes():
-            click.echo(f"{name}: larger than INBOUND_MAX_BYTES, refused", err=True)
-            refused += 1
-            continue
-        message = store(raw, envelope_to=envelope_to, envelope_from=envelope_from)
-        db.session.commit()  # stored before it is processed: a crash now loses nothing
-        stored, repeated = (stored + 1, repeated) if message else (stored, repeated + 1)
+    result = ingest(
+        _files(paths),
+        max_bytes=_max_bytes(),
+        envelope_to=envelope_to,
+        envelope_from=envelope_from,
+    )
+    for name in result.refused:
+        click.echo(f"{name}: larger than INBOUND_MAX_BYTES, refused", err=True)
     processed = process_pending()
     click.echo(
-        f"stored {stored} · already known {repeated} · refused {refused} · processed {processed}"
+        f"stored {result.stored} · already known {result.known} · refused {len(result.refused)}"
+        f" · processed {processed}"
     )
-    if refused:
+    if result.refused:
         raise SystemExit(1)
+
+
+@mail_cli.command("fetch")
+def fetch_command() -> None:
+    """Fetch replies by IMAP (INBOUND_IMAP_URL), store, move them away, then process them."""
+    config = current_app.config
+    try:
+        mailbox = parse_url(config["INBOUND_IMAP_URL"])
+        result = fetch(
+            mailbox, done_folder=config["INBOUND_IMAP_DONE_FOLDER"], max_bytes=_max_bytes()
+        )
+    except MailboxError as error:
+        raise click.ClickException(str(error)) from error
+    processed = process_pending()
+    click.echo(
+        f"fetched {result.stored} · already known {result.known} · moved {result.moved}"
+        f" · refused {result.refused} · processed {processed}"
+    )
 
 
 @mail_cli.command("process-inbound")

@@ -7,6 +7,7 @@ loses nothing: ``process_pending`` picks up every message still in state ``store
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
@@ -17,10 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.extensions import db
 from app.inbound import mime
 from app.inbound.models import InboundMessage, State
-from app.inbound.processing import process
+from app.inbound.processing import preload, process
 
 log = logging.getLogger(__name__)
 KEY_MAX = 255
+BATCH = 200  # messages per transaction when processing
 
 
 def message_key(raw: bytes) -> str:
@@ -32,17 +34,17 @@ def message_key(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def store(
+def insert_statement(
     raw: bytes,
     *,
+    dialect: str,
     envelope_to: Iterable[str] | str = (),
     envelope_from: str = "",
     now: datetime | None = None,
-) -> InboundMessage | None:
-    """Store a received message without its attachments; None when it was stored before.
+):
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id that stores one message.
 
-    The database decides races (two deliveries of one mail at once): INSERT … ON CONFLICT DO
-    NOTHING on the message key. The session is flushed, not committed.
+    The database decides races (two deliveries of one mail at once) on the message key.
     """
     now = now or datetime.now(UTC)
     recipients = [envelope_to] if isinstance(envelope_to, str) else list(envelope_to)
@@ -58,48 +60,131 @@ def store(
         "state": State.STORED.value,
         "detail": {"dropped": dropped} if dropped else {},
     }
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(InboundMessage.__table__)
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return (
+        insert(InboundMessage.__table__)
         .values(values)
         .on_conflict_do_nothing(index_elements=["message_id_key"])
         .returning(InboundMessage.__table__.c.id)
+    )
+
+
+def store(
+    raw: bytes,
+    *,
+    envelope_to: Iterable[str] | str = (),
+    envelope_from: str = "",
+    now: datetime | None = None,
+) -> InboundMessage | None:
+    """Store a received message without its attachments; None when it was stored before.
+
+    The session is flushed, not committed.
+    """
+    statement = insert_statement(
+        raw,
+        dialect=db.session.get_bind().dialect.name,
+        envelope_to=envelope_to,
+        envelope_from=envelope_from,
+        now=now,
     )
     new_id = db.session.execute(statement).scalar_one_or_none()
     return None if new_id is None else db.session.get(InboundMessage, new_id)
 
 
-def process_pending(*, now: datetime | None = None, limit: int | None = None) -> int:
-    """Process every stored message, oldest first, committing each; return how many.
+@dataclass
+class Ingested:
+    """What storing a series of messages did."""
 
-    Several runs at once are safe on PostgreSQL: each message is claimed with SKIP LOCKED. A
-    message whose processing fails stays stored (logged) and is tried again by the next run.
+    stored: int = 0
+    known: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def ingest(
+    messages: Iterable[tuple[str, bytes]],
+    *,
+    max_bytes: int,
+    envelope_to: Iterable[str] | str = (),
+    envelope_from: str = "",
+    batch: int = BATCH,
+) -> Ingested:
+    """Store (name, bytes) messages from files, committing every ``batch``; process nothing.
+
+    Committing per batch rather than per file is safe: the files stay where they are until
+    the command has finished, and a second run finds the stored ones known by their key.
     """
-    done = 0
-    ids = db.session.scalars(
-        select(InboundMessage.id)
-        .where(InboundMessage.state == State.STORED)
-        .order_by(InboundMessage.received_at, InboundMessage.id)
-        .limit(limit)
-    ).all()
-    db.session.rollback()
-    for message_id in ids:
-        message = db.session.scalar(
-            select(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.state == State.STORED)
-            .with_for_update(skip_locked=True)
-        )
-        if message is None:
-            db.session.rollback()
+    result, pending = Ingested(), 0
+    for name, raw in messages:
+        if len(raw) > max_bytes:
+            result.refused.append(name)
             continue
-        try:
-            process(message, now=now or datetime.now(UTC))
+        stored = store(raw, envelope_to=envelope_to, envelope_from=envelope_from)
+        result.stored, result.known = result.stored + bool(stored), result.known + (not stored)
+        pending += 1
+        if pending >= batch:
             db.session.commit()
-            done += 1
+            pending = 0
+    db.session.commit()  # stored before anything is processed: a crash now loses nothing
+    return result
+
+
+def process_pending(
+    *, now: datetime | None = None, limit: int | None = None, batch: int = BATCH
+) -> int:
+    """Process every stored message, oldest first, one transaction per batch; return how many.
+
+    A batch is first processed in one go; should a message fail, the batch is rolled back and
+    done again with a SAVEPOINT per message, so that the failing one (logged) stays stored for
+    the next run without spoiling the others. Several runs at once are safe on PostgreSQL: a
+    batch is claimed with SKIP LOCKED.
+    """
+    done, failed = 0, set()
+    while limit is None or done < limit:
+        size = batch if limit is None else min(batch, limit - done)
+        messages = _claim(size, failed)
+        if not messages:
+            break
+        try:
+            _process_all(messages, now)
         except Exception:
             db.session.rollback()
-            log.exception("inbound message %s could not be processed; it stays stored", message_id)
+            messages = _claim(size, failed)
+            failed |= _process_each(messages, now)
+        done += len(messages) - len(failed.intersection(m.id for m in messages))
+        db.session.commit()
+    db.session.rollback()
     return done
+
+
+def _claim(size: int, failed: set[int]) -> list[InboundMessage]:
+    """Return (and on PostgreSQL lock) the next stored messages, leaving out failed ones."""
+    return db.session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.state == State.STORED, InboundMessage.id.not_in(failed))
+        .order_by(InboundMessage.received_at, InboundMessage.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def _process_all(messages: list[InboundMessage], now: datetime | None) -> None:
+    """Process a batch without savepoints (the common case: nothing fails)."""
+    invitations = preload(messages)
+    for message in messages:
+        process(message, now=now or datetime.now(UTC), invitations=invitations)
+
+
+def _process_each(messages: list[InboundMessage], now: datetime | None) -> set[int]:
+    """Process a batch with a SAVEPOINT per message; return the ids of those that failed."""
+    invitations, failed = preload(messages), set()
+    for message in messages:
+        try:
+            with db.session.begin_nested():
+                process(message, now=now or datetime.now(UTC), invitations=invitations)
+        except Exception:
+            failed.add(message.id)
+            log.exception("inbound message %s could not be processed; it stays stored", message.id)
+    return failed
 
 
 def purge(*, now: datetime, days: int) -> int:

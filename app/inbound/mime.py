@@ -4,7 +4,7 @@ import re
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from html.parser import HTMLParser
 
 CALENDAR_TYPES = ("text/calendar", "application/ics", "text/x-vcalendar")
@@ -26,6 +26,11 @@ SMTP_POLICY = policy.compat32.clone(linesep="\r\n")
 def parse(raw: bytes) -> Message:
     """Parse a message leniently (compat32 keeps broken headers readable)."""
     return BytesParser(policy=policy.compat32).parsebytes(raw)
+
+
+def parse_headers(raw: bytes) -> Message:
+    """Parse only the header of a message (cheap: the body is left unparsed)."""
+    return BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
 
 
 def header(message: Message, name: str) -> str:

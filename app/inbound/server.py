@@ -8,6 +8,7 @@ costs the sender a retry, and whatever is left over is picked up by ``process_pe
 import asyncio
 import logging
 import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -18,17 +19,23 @@ from flask import Flask
 
 from app.extensions import db
 from app.inbound.addresses import rsvp_token
-from app.inbound.inbox import process_pending, store
+from app.inbound.inbox import insert_statement, process_pending
 from app.mail.verp import outbox_id
 
 log = logging.getLogger(__name__)
 
 
 class Processor:
-    """One background thread that processes stored messages whenever it is woken."""
+    """One background thread that processes stored messages once the server is quiet.
 
-    def __init__(self, app: Flask) -> None:
+    Processing waits until no message has arrived for ``delay`` seconds (at most ``longest``
+    seconds after the first one), so that a burst of mail is acknowledged at full speed and
+    then processed in batches, instead of both competing for the same interpreter.
+    """
+
+    def __init__(self, app: Flask, *, delay: float = 0.5, longest: float = 30.0) -> None:
         self.app = app
+        self.delay, self.longest = delay, longest
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, name="inbound-processor", daemon=True)
@@ -38,11 +45,21 @@ class Processor:
         self.wake.set()
         self.thread.start()
 
+    def _quiet(self) -> None:
+        """Wait until no message arrived for ``delay`` seconds, or ``longest`` passed."""
+        deadline = time.monotonic() + self.longest
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            self.wake.clear()
+            if not self.wake.wait(timeout=self.delay):
+                return
+
     def _run(self) -> None:
         """Process pending messages each time new ones were stored, until stopped."""
         while not self.stopping.is_set():
             self.wake.wait(timeout=30)
-            self.wake.clear()
+            self._quiet()
+            if self.stopping.is_set():
+                return  # what is left stays stored for the next start or `process-inbound`
             with self.app.app_context():
                 try:
                     process_pending()
@@ -67,6 +84,8 @@ class InboundHandler:
         self.lmtp = lmtp
         self.domain = app.config["MAIL_DOMAIN"]
         self.secret = app.config["SECRET_KEY"]
+        with app.app_context():
+            self.engine = db.engine  # a connection per store, without a session
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         """Accept only the per-invitation reply addresses and signed bounce addresses (VERP)."""
@@ -98,16 +117,16 @@ class InboundHandler:
         return "\r\n".join([reply] * len(envelope.rcpt_tos)) if self.lmtp else reply
 
     def _store(self, raw: bytes, recipients: list[str], sender: str) -> None:
-        """Store and commit one message in the app's context (runs in a worker thread)."""
-        with self.app.app_context():
-            try:
-                store(raw, envelope_to=recipients, envelope_from=sender, now=datetime.now(UTC))
-                db.session.commit()
-            except BaseException:
-                db.session.rollback()
-                raise
-            finally:
-                db.session.remove()
+        """Store and commit one message (runs in a worker thread); raises when it failed."""
+        statement = insert_statement(
+            raw,
+            dialect=self.engine.dialect.name,
+            envelope_to=recipients,
+            envelope_from=sender,
+            now=datetime.now(UTC),
+        )
+        with self.engine.begin() as connection:  # commits on leaving, rolls back on an error
+            connection.execute(statement)
 
 
 class InboundController(Controller):
@@ -131,7 +150,7 @@ class InboundController(Controller):
 @contextmanager
 def inbound_server(app: Flask, *, host: str = "127.0.0.1", port: int = 2525, lmtp: bool = False):
     """Run the inbound server with its processor; yield the controller (its .port is bound)."""
-    processor = Processor(app)
+    processor = Processor(app, delay=float(app.config.get("INBOUND_PROCESS_DELAY", 0.5)))
     handler = InboundHandler(app, processor, lmtp=lmtp)
     max_bytes = int(app.config.get("INBOUND_MAX_BYTES", 2 * 1024 * 1024))
     controller = InboundController(handler, host=host, port=port, max_bytes=max_bytes)

@@ -25,6 +25,7 @@ ANSWERS = (Answer.ACCEPTED, Answer.DECLINED, Answer.TENTATIVE)
 SOURCES = ("link", "staff", "mail")
 VIAS = ("", "calendar", "email")
 TEXT_MAX = 2000
+FRESH = ("status", "plus_ones", "comment", "needs", "waitlisted_at", "responded_at")
 
 
 def deadline_passed(invitation: Invitation, now: datetime) -> bool:
@@ -145,7 +146,9 @@ def respond(
     _check(invitation, answer, plus_ones, texts, by_staff=actor is not None, now=now)
     event = invitation.event
     _lock_event(event)
-    db.session.refresh(invitation)  # under the lock: the seats as they are now
+    # Under the lock: the answer and seats as they are now (only these columns: a full refresh
+    # would reload the contact and the departments too, for each answer).
+    db.session.refresh(invitation, list(FRESH))
     was_accepted = invitation.status == Answer.ACCEPTED
     if answer != Answer.ACCEPTED:
         plus_ones = 0

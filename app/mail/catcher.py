@@ -110,6 +110,19 @@ class CaughtMail:
         return _text(part) if part is not None else None
 
     @property
+    def calendar_method(self) -> str:
+        """Return the iTIP method of the calendar part (REQUEST, CANCEL, …), or ""."""
+        part = self._calendar_part()
+        if part is None:
+            return ""
+        method = part.get_param("method") or ""
+        if not method:
+            text = self.calendar or ""
+            found = next((ln for ln in text.splitlines() if ln.upper().startswith("METHOD:")), "")
+            method = found.partition(":")[2]
+        return str(method).strip().upper()
+
+    @property
     def calendar_bytes(self) -> bytes | None:
         """Return the iCalendar part's bytes as sent (CRLF line ends), or None."""
         part = self._calendar_part()

@@ -17,7 +17,7 @@ HTML_CSP = (
 
 
 @bp.before_request
-def _development_admins_only():
+def development_admins_only():
     """Answer 404 outside development and admit only administrators: mails carry RSVP links."""
     # The views are marked public so that this 404 comes before the login wall's redirect,
     # which would tell that the pages exist.
