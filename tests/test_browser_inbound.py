@@ -98,6 +98,7 @@ def test_the_guest_answers_with_the_dev_reply_button_and_the_guest_list_shows_it
             page.goto(f"{base}/events/{event.id}/guests/")
             row = page.locator("tr", has_text=GUEST)
             expect(row).to_contain_text("nimmt teil")
+            expect(row).to_contain_text("Kalender-Antwort")  # the answer's source on the guest list
 
 
 def test_the_button_says_when_the_inbound_server_is_not_running(app, database_url, catcher):
