@@ -28,6 +28,7 @@ import dedup_bench  # noqa: E402
 import duplicate_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
+import notification_bench  # noqa: E402
 import privacy_bench  # noqa: E402
 
 NOISE = (
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     conflict_bench.main(conflict_args)
     privacy_bench.main(["--contacts", "20000", "--invitations", "100000"] if args.quick else [])
+    notification_bench.main(["--quick"] if args.quick else [])
     print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
     duplicate_bench.main(["--quick"] if args.quick else [])
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")

@@ -101,6 +101,7 @@ def test_immediate_mail_arrives_in_the_recipients_language(app, smtp):
 def test_digest_sends_one_mail_per_user_only_when_something_is_new(app, smtp):
     staff = make_user()
     comms = make_user(Role.COMMS)
+    comms_email = comms.email
     _notify([staff, comms], kind="guest_clash", cause="a", params={"guest": "Frau Muster"})
     _notify([comms], cause="b")
     db.session.commit()
@@ -112,7 +113,7 @@ def test_digest_sends_one_mail_per_user_only_when_something_is_new(app, smtp):
     digest = next(
         message_from_bytes(r.data, policy=policy.default)
         for r in smtp.received
-        if r.rcpt_tos == [comms.email]
+        if r.rcpt_tos == [comms_email]
     )
     assert "2 neue Benachrichtigungen" in digest["Subject"]
     assert digest.get_content().count("\n- ") + digest.get_content().startswith("- ") == 2

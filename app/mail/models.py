@@ -47,6 +47,9 @@ class OutboxMessage(db.Model):
     )
     # For invitation mails the event's SEQUENCE; for others a counter that keeps rows unique.
     sequence: Mapped[int] = mapped_column(default=0)
+    # For mails rendered at delivery from another row than an invitation (a notification, a
+    # user's daily digest): that row's id, read by the renderer of the kind.
+    ref_id: Mapped[int | None]
     # The complete RFC 5322 message, or None when the worker renders it from the row's cause
     # at delivery time (bulk invitations: what is needed to render it is the invitation).
     message: Mapped[bytes | None] = mapped_column(LargeBinary)

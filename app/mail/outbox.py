@@ -110,6 +110,7 @@ def enqueue(
         "last_error": "",
         "sent_at": None,
         "body_dropped_at": None,
+        "ref_id": None,
         "created_at": now,
     }
     session.flush()  # pending rows of the caller go first, so that conflicts are seen
@@ -167,6 +168,45 @@ def enqueue_many(
                 "created_at": now,
             }
             for invitation_id, address in recipients
+        ],
+    )
+
+
+def enqueue_refs(
+    session: Session,
+    recipients: list[tuple[str, int]],
+    *,
+    kind: str,
+    now: datetime,
+    domain: str | None = None,
+) -> None:
+    """Queue one mail of a kind per (address, row id), rendered at delivery from that row.
+
+    For mails caused by something other than an invitation (a notification, a digest): one
+    INSERT for all of them; the kind's renderer reads ``ref_id``. Not committed.
+    """
+    if not recipients:
+        return
+    domain = domain or current_app.config["MAIL_DOMAIN"]
+    session.execute(
+        outbox.insert(),
+        [
+            {
+                "recipient": address,
+                "kind": kind,
+                "invitation_id": None,
+                "ref_id": ref_id,
+                "sequence": 0,
+                "message": None,
+                "message_id": new_message_id(domain),
+                "status": MailStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "claimed_by": "",
+                "last_error": "",
+                "created_at": now,
+            }
+            for address, ref_id in recipients
         ],
     )
 

@@ -10,12 +10,14 @@ from flask_login import current_user
 
 def register(app: Flask) -> None:
     """Add the pages, the ``notifications`` commands and the unread count in the header."""
+    from app.notifications import mails
     from app.notifications.cli import notifications_cli
     from app.notifications.service import unread_count
     from app.notifications.views import bp
 
     app.register_blueprint(bp)
     app.cli.add_command(notifications_cli)
+    mails.install()  # notification mails are composed at delivery
 
     @app.context_processor
     def _unread() -> dict:

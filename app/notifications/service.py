@@ -73,8 +73,8 @@ def notify(
         .on_conflict_do_nothing(index_elements=["user_id", "cause"])
         .returning(Notification.id)
     )
-    new_ids = [db.session.execute(statement, row).scalar() for row in rows]
-    created = [i for i in new_ids if i is not None]
+    # One statement for all recipients; a repeated cause returns no id for that recipient.
+    created = list(db.session.scalars(statement, rows))
     if not created:
         return []
     notes = db.session.scalars(select(Notification).where(Notification.id.in_(created))).all()

@@ -5,7 +5,8 @@ Revises: 0015
 Create Date: 2026-12-01
 
 One row per (recipient, cause): the unique pair makes a repeated cause a no-op, also when two
-transactions race. Without a settings row the role's default mode applies.
+transactions race. Without a settings row the role's default mode applies. outbox.ref_id names
+the row a mail rendered at delivery is made from (a notification, a user's digest).
 """
 
 import sqlalchemy as sa
@@ -56,9 +57,13 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("user_id", "kind", name=op.f("pk_notification_settings")),
     )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("ref_id", sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("ref_id")
     op.drop_table("notification_settings")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_read")
