@@ -65,7 +65,7 @@ def test_every_mail_links_the_notice_in_text_and_html(app, kind):
 
 def test_the_rsvp_page_and_every_footer_link_the_notice(client):
     _invitation_row, token = _invitation()
-    for path in (f"/rsvp/{token}", f"/rsvp/{token}/optout", "/public", "/login"):
+    for path in (f"/rsvp/{token}", f"/rsvp/{token}/optout", "/veranstaltungen", "/login"):
         page = client.get(path).get_data(as_text=True)
         assert 'href="/datenschutz"' in page, path
 

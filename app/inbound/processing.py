@@ -110,6 +110,7 @@ def _tell_hosts(
         url=f"/inbound/?state=review&event_id={event.id}",
         cause=f"inbound_review:{message.id}",
         now=now,
+        contact_id=invitation.contact_id,
     )
 
 

@@ -60,4 +60,5 @@ def notify_guest_clashes(
             cause=f"guest_clash:{invitation_id}:{other.id}",
             now=now,
             actor=actor,
+            contact_id=contact.id,
         )

@@ -28,6 +28,9 @@ class Notification(db.Model):
     url: Mapped[str] = mapped_column(String(500), default="")
     # What caused it, e.g. "conflict:venue:12:40" or "cancelled:12:3": the dedup key.
     cause: Mapped[str] = mapped_column(String(200))
+    # The guest the facts name (a guest clash, a reply waiting for review): erasing the person
+    # deletes the notification with its personal facts.
+    contact_id: Mapped[int | None] = mapped_column(index=True)
     # "immediate" (mailed at once) or "digest" (mailed with the next daily digest).
     delivery: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -39,9 +39,11 @@ def notify(
     cause: str,
     now: datetime,
     actor: User | None = None,
+    contact_id: int | None = None,
 ) -> list[Notification]:
     """Notify active users (not the actor, not those who turned the kind off) of one cause.
 
+    ``contact_id`` names the guest the facts are about (erasure deletes such notifications).
     Returns the notifications created now; those marked immediate are mailed by the caller's
     transaction through the outbox (app/notifications/mails.py).
     """
@@ -59,6 +61,7 @@ def notify(
             "params": params,
             "url": url,
             "cause": cause[:200],
+            "contact_id": contact_id,
             "delivery": mode,
             "created_at": now,
         }

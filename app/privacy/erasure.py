@@ -29,6 +29,7 @@ from app.extensions import db
 from app.inbound.models import InboundMessage
 from app.invitations.models import Invitation
 from app.mail.models import MailStatus, OutboxMessage
+from app.notifications.models import Notification
 from app.privacy import suppression
 from app.privacy.anonymise import anonymise_invitations, erased_marker
 
@@ -208,6 +209,8 @@ def erase(contact: Contact, *, now: datetime) -> Erased:
     db.session.execute(delete(ContactAddress).where(ContactAddress.contact_id.in_(ids)))
     db.session.execute(delete(contact_tags).where(contact_tags.c.contact_id.in_(ids)))
     db.session.execute(update(Contact).where(Contact.id.in_(ids)).values(merged_into_id=None))
+    # Notifications naming the person (guest clashes, replies waiting for review) go as well.
+    db.session.execute(delete(Notification).where(Notification.contact_id.in_(ids)))
     db.session.execute(delete(Contact).where(Contact.id.in_(ids)))
     with privileged():
         result.audit_entries = _scrub_audit(ids, invitation_ids, terms)

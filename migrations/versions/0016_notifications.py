@@ -28,6 +28,7 @@ def upgrade():
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("url", sa.String(length=500), nullable=False),
         sa.Column("cause", sa.String(length=200), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("delivery", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
@@ -43,6 +44,9 @@ def upgrade():
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index("ix_notifications_digest", ["delivery", "mailed_at"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_notifications_contact_id"), ["contact_id"], unique=False
+        )
         batch_op.create_index("ix_notifications_user_read", ["user_id", "read_at"], unique=False)
     op.create_table(
         "notification_settings",
@@ -68,4 +72,5 @@ def downgrade():
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_user_read")
         batch_op.drop_index("ix_notifications_digest")
+        batch_op.drop_index(batch_op.f("ix_notifications_contact_id"))
     op.drop_table("notifications")
