@@ -243,3 +243,42 @@ def test_event_page_request_form_and_answer_with_confirmation(browser, app):
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(CohostRequest, row.id).state.value == "accepted"
+
+
+def test_the_duplicate_warning_offers_to_ask_to_co_host_instead(app):
+    from datetime import datetime
+
+    from tests.conftest import Browser
+
+    mine, theirs = make_user(), make_user()
+    other = make_event(
+        theirs,
+        status="published",
+        title="Sommerfest im Westfalenpark",
+        start=datetime(2027, 2, 13, 12),
+    )
+    own = make_event(
+        mine, title="Familien-Sommerfest Westfalenpark", start=datetime(2027, 2, 13, 14)
+    )
+    db.session.commit()
+    staff = Browser(app.test_client())
+    staff.login(mine.email, PASSWORD)
+    form = {
+        "title": "Sommerfest Westfalenpark",
+        "start_date": "2027-02-13",
+        "start_time": "15:00",
+        "end_date": "2027-02-13",
+        "end_time": "18:00",
+        "department": mine.department.code,
+        "visibility": "internal",
+        "max_plus_ones": "0",
+    }
+    panel = staff.post("/conflicts/check", form, form_page="/events/new").get_data(as_text=True)
+    assert f'href="/events/{other.id}/cohost-request"' in panel
+    page = staff.get(f"/events/{own.id}").get_data(as_text=True)
+    assert f'href="/events/{other.id}/cohost-request"' in page
+    # The other department sees no button to ask for its own event.
+    them = Browser(app.test_client())
+    them.login(theirs.email, PASSWORD)
+    page = them.get(f"/events/{other.id}").get_data(as_text=True)
+    assert "cohost-request" not in page
