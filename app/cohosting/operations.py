@@ -62,7 +62,7 @@ def requesting_department(actor: User, code: str | None) -> Department:
         raise ValidationError.single("department", _("Choose the department that asks."))
     department = db.session.scalar(select(Department).where(Department.code == code))
     if department is None or not department.active:
-        raise ValidationError.single("department", _("Unknown department."))
+        raise ValidationError.single("department", _("Unknown department: %(code)s", code=code))
     return department
 
 

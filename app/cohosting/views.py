@@ -146,7 +146,7 @@ def answer(request_id: int, action: str):
     form = AnswerForm()
     planned = _planned_events(row) if accept else []
     form.cancel_event_id.choices = as_choices(
-        [("", _("None")), *((str(e.id), f"{e.title} ({describe_when(e)})") for e in planned)]
+        [("", _("— none —")), *((str(e.id), f"{e.title} ({describe_when(e)})") for e in planned)]
     )
     if row.state != RequestState.PENDING:
         flash(_("This request has already been answered."), "info")
