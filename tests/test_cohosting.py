@@ -282,3 +282,33 @@ def test_the_duplicate_warning_offers_to_ask_to_co_host_instead(app):
     them.login(theirs.email, PASSWORD)
     page = them.get(f"/events/{other.id}").get_data(as_text=True)
     assert "cohost-request" not in page
+
+
+def test_a_racing_second_request_is_refused_by_the_database(app, monkeypatch):
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from app.cohosting.models import RequestState
+    from app.errors import ValidationError
+
+    host, asker, event = _two_departments()
+    now = datetime.now(UTC)
+    db.session.add(
+        CohostRequest(
+            event_id=event.id,
+            department_id=asker.department_id,
+            state=RequestState.PENDING,
+            message="",
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    from app.cohosting import operations
+
+    # The check before the insert does not see it (as in a concurrent transaction).
+    monkeypatch.setattr(operations, "refusal", lambda *_args: None)
+    with pytest.raises(ValidationError) as raised:
+        operations.ask(event, actor=asker, message="", department_code=None, now=now)
+    assert "event" in raised.value.errors
+    assert db.session.scalar(select(func.count()).select_from(CohostRequest)) == 1

@@ -12,7 +12,9 @@ invitation to the kept event and is not mailed a second one.
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from app.accounts.models import Role, User
@@ -30,6 +32,7 @@ from app.invitations.operations import invite
 from app.notifications import service
 
 MESSAGE_MAX = 2000
+ALREADY_ASKED = _l("The department has already asked; the request is waiting for an answer.")
 
 
 def may_ask(user) -> bool:
@@ -75,7 +78,7 @@ def refusal(event: Event, department: Department) -> str | None:
     if department.id in event.host_department_ids:
         return _("The department already co-hosts this event.")
     if pending_for(event.id, department.id) is not None:
-        return _("The department has already asked; the request is waiting for an answer.")
+        return str(ALREADY_ASKED)
     return None
 
 
@@ -135,8 +138,11 @@ def ask(
         requested_by_id=actor.id,
         created_at=now,
     )
-    db.session.add(request)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a racing second request hits the partial unique index
+            db.session.add(request)
+    except IntegrityError:
+        raise ValidationError.single("event", str(ALREADY_ASKED)) from None
     record(
         "cohost.requested",
         "event",
