@@ -41,7 +41,10 @@ class AskForm(FlaskForm):
 class AnswerForm(FlaskForm):
     """The confirmation of an answer; on accepting, the requester's duplicate to cancel."""
 
-    cancel_event_id = SelectField(_l("Cancel the requesting department's own event"), choices=[])
+    # Shown only when the department has planned events near the day; absent means none.
+    cancel_event_id = SelectField(
+        _l("Cancel the requesting department's own event"), choices=[], validate_choice=False
+    )
 
 
 def page_context(event: Event, viewer) -> dict:
@@ -152,7 +155,9 @@ def answer(request_id: int, action: str):
         flash(_("This request has already been answered."), "info")
         return redirect(url_for("events.show", event_id=event.id))
     if form.validate_on_submit():
-        chosen = form.cancel_event_id.data if accept else ""
+        chosen = (form.cancel_event_id.data or "") if accept else ""
+        if chosen not in {"", *(str(e.id) for e in planned)}:
+            chosen = "0"  # not one of the offered events: refused by the operation, by name
         try:
             operations.answer(
                 row,
