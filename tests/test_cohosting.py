@@ -312,3 +312,43 @@ def test_a_racing_second_request_is_refused_by_the_database(app, monkeypatch):
         operations.ask(event, actor=asker, message="", department_code=None, now=now)
     assert "event" in raised.value.errors
     assert db.session.scalar(select(func.count()).select_from(CohostRequest)) == 1
+
+
+def test_accepting_on_the_page_offers_the_askers_planned_events_near_the_day(browser, app):
+    from datetime import UTC, datetime
+
+    from app.cohosting import operations
+
+    host, asker, kept = _two_departments()
+    duplicate = make_event(asker, title="Dialog Hörde")
+    far = make_event(asker, title="Anderes", start=datetime(2026, 12, 20, 18))
+    row = operations.ask(kept, actor=asker, message="", department_code=None, now=datetime.now(UTC))
+    db.session.commit()
+    browser.login(host.email, PASSWORD)
+    page = browser.get(f"/cohost-requests/{row.id}/accept").get_data(as_text=True)
+    assert f'value="{duplicate.id}"' in page and f'value="{far.id}"' not in page
+    wrong = browser.post(f"/cohost-requests/{row.id}/accept", {"cancel_event_id": str(far.id)})
+    assert wrong.status_code == 422
+    done = browser.post(f"/cohost-requests/{row.id}/accept", {"cancel_event_id": str(duplicate.id)})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, duplicate.id).status == Status.CANCELLED
+    assert db.session.get(Event, far.id).status == Status.DRAFT
+    declined = browser.get(f"/cohost-requests/{row.id}/decline")
+    assert declined.status_code == 302  # already answered: back to the event
+
+
+def test_comms_asks_on_the_page_for_a_department_they_choose(browser, app):
+    host, _asker, event = _two_departments()
+    third = make_user()
+    db.session.commit()
+    login(browser, Role.COMMS)
+    page = browser.get(f"/events/{event.id}/cohost-request").get_data(as_text=True)
+    assert f'value="{third.department.code}"' in page
+    assert f'value="{host.department.code}"' not in page  # not the hosts themselves
+    sent = browser.post(
+        f"/events/{event.id}/cohost-request",
+        {"department": third.department.code, "message": "Für das Amt"},
+    )
+    assert sent.status_code == 302
+    assert db.session.scalar(select(CohostRequest.department_id)) == third.department_id
