@@ -352,3 +352,32 @@ def test_comms_asks_on_the_page_for_a_department_they_choose(browser, app):
     )
     assert sent.status_code == 302
     assert db.session.scalar(select(CohostRequest.department_id)) == third.department_id
+
+
+def test_guests_of_the_duplicate_are_not_carried_to_a_kept_draft(client):
+    host, asker = make_user(), make_user()
+    kept = make_event(host, title="Bürgerdialog Hörde")  # a draft: nobody is invited yet
+    duplicate = make_event(asker, title="Bürgerdialog in Hörde", status="published")
+    guest = make_contact()
+    make_invitation(duplicate, asker, guest)
+    db.session.commit()
+    # Staff see no other department's draft; comms ask on the department's behalf.
+    assert client.post(ASK.format(kept.id), headers=api_headers(asker)).status_code == 404
+    comms = make_user(Role.COMMS)
+    body = {"department": asker.department.code}
+    row = client.post(ASK.format(kept.id), headers=api_headers(comms), json=body).json
+    answered = client.post(
+        f"/api/v1/cohost-requests/{row['id']}/accept",
+        headers=api_headers(host),
+        json={"cancel_event_id": duplicate.id},
+    )
+    assert answered.status_code == 200, answered.json
+    assert answered.json["guests"]["not_carried"] == 1
+    assert _invitations(kept, guest) == 0
+    # The duplicate's guest is told of its cancellation, with the note naming the kept event.
+    cancel = db.session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "cancel", OutboxMessage.recipient == guest.email
+        )
+    )
+    assert cancel is not None

@@ -178,8 +178,8 @@ def _duplicate_to_cancel(request: CohostRequest, event_id: int | None) -> Event 
     return other
 
 
-def _guests_of(event: Event) -> list:
-    """Return the contacts invited to the event who have not declined or been withdrawn."""
+def _guests_of(event: Event) -> list[Invitation]:
+    """Return the event's invitations not declined or withdrawn (erased guests left out)."""
     return list(
         db.session.scalars(
             select(Invitation)
@@ -212,7 +212,7 @@ def _cancel_duplicate(
     event_operations.set_status(duplicate, Status.CANCELLED, actor=canceller, now=now, message=note)
     request.cancelled_event_id = duplicate.id
     if not guests or kept.status != Status.PUBLISHED:
-        return {"invited": 0, "already_invited": 0, "not_carried": len(guests)}
+        return {"invited": 0, "already_invited": 0, "suppressed": 0, "not_carried": len(guests)}
     result = invite(kept, guests, actor=actor, now=now, secret_key=key)
     return {**result.counts(), "not_carried": 0}
 
