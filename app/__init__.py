@@ -159,6 +159,9 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.privacy import register as register_privacy
 
     register_privacy(app)  # retention (privacy purge, the dry-run page), the privacy notice
+    from app.cohosting import register as register_cohosting
+
+    register_cohosting(app)  # co-hosting requests: the pages and the event page's panel
 
     @app.before_request
     def _remember_language() -> None:

@@ -2,6 +2,7 @@
 
 from app.accounts.models import ApiToken, Role, User
 from app.audit.models import AuditEntry
+from app.cohosting.models import CohostRequest
 from app.conflicts.models import BlockedRange, ConflictReview, PublishOverride, SchoolHoliday
 from app.contacts.models import Contact, ContactImport, ContactMerge, NotDuplicate, Tag
 from app.departments.models import Department
@@ -16,6 +17,7 @@ from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
 __all__ = [
+    "CohostRequest",
     "BlockedRange",
     "ConflictReview",
     "PublishOverride",

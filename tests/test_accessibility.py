@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
+from app.cohosting import operations as cohosting
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.contacts import csv_import
 from app.events.models import Status
@@ -161,6 +162,14 @@ def _scenario(mail_dir: Path) -> Site:
         )
     )
     db.session.add(SchoolHoliday(name="Weihnachtsferien", first_day=_day(20), last_day=_day(30)))
+    # Co-hosting: another department's event to ask for, and a request waiting on ours.
+    press_staff = make_user(Role.STAFF, make_department(code="ordnungsamt", name="Ordnungsamt"))
+    theirs = make_event(
+        press_staff, title="Stadtfest Hörde", start=datetime.combine(_day(11), time(14)), **common
+    )
+    asked = cohosting.ask(
+        main, actor=press_staff, message="Wir stellen Ordner.", department_code=None, now=now
+    )
     facts = {
         "event": main.title,
         "other": long.title,
@@ -197,6 +206,8 @@ def _scenario(mail_dir: Path) -> Site:
         "dup_b": contacts[3].id,
         "import": upload.id,
         "blocked": db.session.scalar(select(BlockedRange.id)),
+        "theirs": theirs.id,
+        "cohost_request": asked.id,
     }
     db.session.commit()
     return site
@@ -290,6 +301,12 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/export", None),
         ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/erase", EMPTY),
         ("privacy", "privacy", "/privacy/suppressions", EMPTY),
+        ("cohosting", "staff", f"/events/{i['theirs']}", None),
+        ("cohosting", "staff", f"/events/{i['theirs']}/cohost-request", None),
+        ("cohosting", "comms", f"/events/{i['theirs']}/cohost-request", None),
+        ("cohosting", "staff", f"/events/{i['event']}", None),
+        ("cohosting", "staff", f"/cohost-requests/{i['cohost_request']}/accept", None),
+        ("cohosting", "staff", f"/cohost-requests/{i['cohost_request']}/decline", None),
     ]
 
 
@@ -377,6 +394,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "privacy",
         "audit",
         "portal",
+        "cohosting",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

@@ -24,6 +24,8 @@ ALLOWED = {
     "contacts": {"accounts"},
     "invitations": {"accounts", "departments", "events", "contacts", "mail"},
     "rsvp": {"accounts", "events", "invitations", "mail"},
+    # Co-hosting requests: joining an event, cancelling the duplicate, carrying its guests over.
+    "cohosting": {"accounts", "departments", "events", "contacts", "invitations", "mail"},
 }
 for package in ALLOWED:
     if package not in ("accounts", "audit"):

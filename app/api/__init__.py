@@ -53,6 +53,7 @@ def _forbidden(error: PermissionDenied):
 # Importing the route modules registers their endpoints on bp.
 from app.api import (  # noqa: E402,F401
     audit,
+    cohosting,
     conflicts,
     contacts,
     inbound,
