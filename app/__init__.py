@@ -159,6 +159,12 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.privacy import register as register_privacy
 
     register_privacy(app)  # retention (privacy purge, the dry-run page), the privacy notice
+    from app.subscriptions import register as register_subscriptions
+
+    register_subscriptions(app)  # "Abonnements": followers hear of newly published events
+    from app.brief import register as register_brief
+
+    register_brief(app)  # the weekly brief: /brief and ``brief send``
 
     @app.before_request
     def _remember_language() -> None:

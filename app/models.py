@@ -12,6 +12,7 @@ from app.mail.models import MailStatus, OutboxMessage
 from app.notifications.models import Notification, NotificationSetting
 from app.privacy.models import PrivacyNotice
 from app.privacy.suppression import Suppression
+from app.subscriptions.models import Subscription
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -45,6 +46,7 @@ __all__ = [
     "EventChange",
     "Role",
     "Status",
+    "Subscription",
     "User",
     "Venue",
     "Visibility",

@@ -290,6 +290,9 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/export", None),
         ("privacy", "privacy", f"/privacy/contacts/{i['guest']}/erase", EMPTY),
         ("privacy", "privacy", "/privacy/suppressions", EMPTY),
+        ("brief", "comms", "/brief/", None),
+        ("brief", "staff", "/brief/", None),
+        ("brief", "staff", "/subscriptions/", None),
     ]
 
 
@@ -377,6 +380,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "privacy",
         "audit",
         "portal",
+        "brief",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

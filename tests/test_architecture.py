@@ -39,6 +39,9 @@ ALLOWED["privacy"] = LOW | {"inbound"}
 ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound", "privacy"}
 # The public portal reads the calendar and links the feeds; nothing imports it.
 ALLOWED["portal"] = LOW | {"feeds"}
+# Subscriptions plug into the events' saved hook and notify; the weekly brief reads everything.
+ALLOWED["subscriptions"] = LOW
+ALLOWED["brief"] = LOW | {"conflicts", "subscriptions"}
 
 
 def _packages() -> set[str]:
