@@ -136,3 +136,40 @@ def test_the_subscriptions_page_saves_what_the_user_follows(browser):
     assert not service.reads_brief(user)
     refused = browser.post("/subscriptions/", {"venue": "999999"})
     assert refused.status_code == 400
+
+
+def test_the_api_reads_and_replaces_the_subscriptions(client):
+    from tests.factories import api_headers
+
+    hall = make_venue(name="Rathaus")
+    user = make_user(Role.STAFF)
+    headers = api_headers(user)
+    empty = client.get("/api/v1/account/subscriptions", headers=headers).get_json()
+    assert empty == {
+        "subscriptions": {
+            "department": [],
+            "venue": [],
+            "audience": [],
+            "district": [],
+            "brief": False,
+        }
+    }
+    body = {"subscriptions": {"venue": [hall.id], "department": [user.department_id]}}
+    body["subscriptions"]["brief"] = True
+    saved = client.put("/api/v1/account/subscriptions", json=body, headers=headers)
+    assert saved.status_code == 200
+    assert saved.get_json()["subscriptions"]["venue"] == [hall.id]
+    assert saved.get_json()["subscriptions"]["brief"] is True
+    wrong = client.put(
+        "/api/v1/account/subscriptions",
+        json={"subscriptions": {"venue": [999999]}},
+        headers=headers,
+    )
+    assert wrong.status_code == 422
+    assert "subscriptions.venue" in wrong.get_json()["errors"]
+    odd = client.put(
+        "/api/v1/account/subscriptions", json={"subscriptions": {"tags": [1]}}, headers=headers
+    )
+    assert odd.status_code == 422 and "subscriptions.tags" in odd.get_json()["errors"]
+    db.session.expire_all()
+    assert service.targets_of(user)["venue"] == {hall.id}
