@@ -120,6 +120,9 @@ def test_staff_see_only_what_they_may_see(city):
     other = build(stranger, NOW)
     assert other.guests == [] and other.duplicates == []
     assert not any(other.conflicts.values())
+    privacy = make_user(Role.PRIVACY)  # no department: no conflicts, no guests
+    theirs = build(privacy, NOW)
+    assert not any(theirs.conflicts.values()) and theirs.duplicates == [] and theirs.guests == []
 
 
 def test_the_brief_page_for_comms_and_subscribers_only(app, browser):

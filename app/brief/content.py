@@ -91,7 +91,9 @@ def _new_and_changed(viewer, first: date, last: date, since: datetime):
 def _conflicts(viewer, first: date, last: date) -> tuple[dict[str, list[Listed]], list[Listed]]:
     """Return the open conflicts by severity and, apart, the open possible duplicates."""
     by_severity: dict[str, list[Listed]] = {s: [] for s in SEVERITIES}
-    duplicates = []
+    duplicates: list[Listed] = []
+    if not getattr(viewer, "sees_everything", False) and viewer.department_id is None:
+        return by_severity, duplicates  # conflicts are a department's or the whole city's
     for item in conflicts_between(viewer, first, last):
         if item.state != "open":
             continue
