@@ -180,3 +180,11 @@ def test_the_monday_mail_goes_to_comms_and_subscribers_once_a_week(city):
     assert "Personalrat" not in mails[subscriber.email].get_content()
     assert send_briefs(now=NOW + timedelta(hours=1)) == 2  # the same week: nothing new queued
     assert len(_outbox()) == 2
+
+
+def test_the_command_queues_nothing_for_an_empty_calendar(app, runner):
+    make_user(Role.COMMS)
+    db.session.commit()
+    result = runner.invoke(args=["brief", "send"])
+    assert result.exit_code == 0 and "Queued 0 brief mail(s)." in result.output
+    assert _outbox() == []
