@@ -162,6 +162,12 @@ def _create_app(config_class: type, **overrides) -> Flask:
     from app.cohosting import register as register_cohosting
 
     register_cohosting(app)  # co-hosting requests: the pages and the event page's panel
+    from app.subscriptions import register as register_subscriptions
+
+    register_subscriptions(app)  # "Abonnements": followers hear of newly published events
+    from app.brief import register as register_brief
+
+    register_brief(app)  # the weekly brief: /brief and ``brief send``
 
     @app.before_request
     def _remember_language() -> None:

@@ -13,6 +13,7 @@ from app.mail.models import MailStatus, OutboxMessage
 from app.notifications.models import Notification, NotificationSetting
 from app.privacy.models import PrivacyNotice
 from app.privacy.suppression import Suppression
+from app.subscriptions.models import Subscription
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -47,6 +48,7 @@ __all__ = [
     "EventChange",
     "Role",
     "Status",
+    "Subscription",
     "User",
     "Venue",
     "Visibility",

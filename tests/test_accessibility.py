@@ -307,6 +307,9 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("cohosting", "staff", f"/events/{i['event']}", None),
         ("cohosting", "staff", f"/cohost-requests/{i['cohost_request']}/accept", None),
         ("cohosting", "staff", f"/cohost-requests/{i['cohost_request']}/decline", None),
+        ("brief", "comms", "/brief/", None),
+        ("brief", "staff", "/brief/", None),
+        ("brief", "staff", "/subscriptions/", None),
     ]
 
 
@@ -395,6 +398,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "audit",
         "portal",
         "cohosting",
+        "brief",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

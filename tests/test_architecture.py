@@ -38,9 +38,12 @@ ALLOWED["inbound"] = LOW
 ALLOWED["feeds"] = LOW | {"conflicts", "inbound"}
 # Data protection reaches into every low package's tables (retention, erasure, export).
 ALLOWED["privacy"] = LOW | {"inbound"}
-ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound", "privacy"}
+ALLOWED["api"] = LOW | {"conflicts", "feeds", "inbound", "privacy", "subscriptions"}
 # The public portal reads the calendar and links the feeds; nothing imports it.
 ALLOWED["portal"] = LOW | {"feeds"}
+# Subscriptions plug into the events' saved hook and notify; the weekly brief reads everything.
+ALLOWED["subscriptions"] = LOW
+ALLOWED["brief"] = LOW | {"conflicts", "subscriptions"}
 
 
 def _packages() -> set[str]:

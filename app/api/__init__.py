@@ -60,5 +60,6 @@ from app.api import (  # noqa: E402,F401
     invitations,
     notifications,
     privacy,
+    subscriptions,
     views,
 )
