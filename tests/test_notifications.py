@@ -219,7 +219,13 @@ def test_a_published_clash_notifies_the_other_department_once_per_state(app):
     update_event(
         other, EventInput.from_event(other).replace(title="Konzert!"), actor=theirs, now=NOW
     )
-    assert len(_inbox(ours)) == 2  # a new state (SEQUENCE) of the clash is news again
+    assert len(_inbox(ours)) == 1  # a new title is no new clash
+    moved = start.replace(minute=30)
+    changed = EventInput.from_event(other).replace(
+        start=moved, end=moved.replace(hour=20), conflict_reason="Abgestimmt"
+    )
+    update_event(other, changed, actor=theirs, now=NOW)
+    assert len(_inbox(ours)) == 2  # moved and still clashing: news again
     later = start.replace(hour=22)
     update_event(
         other,

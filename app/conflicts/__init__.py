@@ -15,7 +15,7 @@ panels into ``app.events.hooks`` and the exclusive-venue check into ``app.venues
 
 def register(app) -> None:
     """Plug the conflict checks into events and venues (called once per app by create_app)."""
-    from app.conflicts import gate, live, notices
+    from app.conflicts import gate, live
     from app.events import hooks as event_hooks
     from app.events.exclusion import flush_guarded
     from app.venues import hooks as venue_hooks
@@ -23,6 +23,5 @@ def register(app) -> None:
     event_hooks.add(event_hooks.publish_checks, gate.publish_check)
     event_hooks.add(event_hooks.page_context, live.page_context)
     event_hooks.add(event_hooks.form_context, live.form_context)
-    event_hooks.add(event_hooks.saved, notices.notify_new_clashes)
     venue_hooks.add(venue_hooks.save_checks, gate.venue_refusals)
     venue_hooks.add(venue_hooks.flush_guards, flush_guarded)

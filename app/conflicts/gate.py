@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select, update
 
+from app.conflicts import notices
 from app.conflicts.engine import Conflict, Proposal, check
 from app.conflicts.models import PublishOverride, Severity
 from app.errors import ValidationError
@@ -90,6 +91,7 @@ def publish_check(proposal: Proposal, reason: str, actor) -> AfterPublish | None
     def record(event: Event, now: datetime) -> None:
         record_override(event, warnings, reason, actor, now)
         published_over_warning(event, warnings, reason, actor, now)
+        notices.notify_clashes(event, warnings, actor, now)  # the other departments concerned
 
     return record
 

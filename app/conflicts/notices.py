@@ -1,21 +1,19 @@
 """Telling other departments that a new or moved event now clashes with one of theirs.
 
-Runs in the transaction that saved the event (``app.events.hooks.saved``). Only published
-events count (a draft is a plan of its own department), only clashes with events of other
-departments, and a confidential event is named "Reserved" to whoever may not see it. The cause
-key carries the event's SEQUENCE: a move that clashes again is news, the same state twice is not.
+Runs in the transaction that publishes the event or moves a published one, with the conflicts
+the publishing gate has just found (``gate.publish_check``): no second check. Only clashes with
+events of other departments count, and a confidential event is named "Reserved" to whoever may
+not see it. The cause key carries the event's SEQUENCE: a move that clashes again is news, the
+same state twice is not.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.models import Role
-from app.conflicts.engine import check
+from app.conflicts.conflict import Conflict
 from app.events.models import Event, Status, Visibility
-from app.events.proposal import Proposal
 from app.extensions import db
 from app.notifications.service import department_staff, notify
 
@@ -24,25 +22,11 @@ from app.notifications.service import department_staff, notify
 NOTIFIED_KINDS = ("venue", "person", "duplicate")
 
 
-@dataclass(frozen=True)
-class _CityWide:
-    """The viewer the check runs as: it sees every event, so no clash is missed."""
-
-    id: None = None
-    role: Role = Role.COMMS
-    department_id: None = None
-    sees_everything: bool = True
-    is_authenticated: bool = True
-    is_admin: bool = False
-
-
-def notify_new_clashes(event: Event, actor, now: datetime) -> None:
-    """Notify the staff of other departments whose events the saved event now clashes with."""
+def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime) -> None:
+    """Notify the staff of other departments whose events the published event clashes with."""
     if event.status != Status.PUBLISHED:
         return
-    clashes = [
-        c for c in check(Proposal.from_event(event), _CityWide()) if c.kind in NOTIFIED_KINDS
-    ]
+    clashes = [c for c in conflicts if c.kind in NOTIFIED_KINDS]
     other_ids = {i for c in clashes for i in c.event_ids if i != event.id}
     if not other_ids:
         return
