@@ -114,6 +114,11 @@ class Config:
         "PRIVACY_OFFICER_CONTACT", f"datenschutz@{MAIL_DOMAIN}"
     )
 
+    # Guest fatigue: warn when a guest would get more than GUEST_FATIGUE_MAX city invitations
+    # from other departments to events starting within GUEST_FATIGUE_DAYS of the event.
+    GUEST_FATIGUE_MAX = int(os.environ.get("GUEST_FATIGUE_MAX", "3"))
+    GUEST_FATIGUE_DAYS = int(os.environ.get("GUEST_FATIGUE_DAYS", "14"))
+
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))
     # Licence of /opendata/events.csv and .json (dl-de/by-2-0, dl-de/zero-2-0, cc-by-4.0, cc0-1.0).
