@@ -28,7 +28,6 @@ from app.invitations.models import Invitation, InvitationDepartment
 
 CHUNK = 1000
 SHOWN_EVENTS = 5  # events named in one warning; the rest count as further invitations
-REFUSED = "invitation_cap"  # the reason in InviteResult.suppressed
 
 
 @dataclass

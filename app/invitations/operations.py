@@ -36,6 +36,7 @@ class InviteResult:
     already_invited: list[int] = field(default_factory=list)  # existing invitation ids
     suppressed: list[tuple[int, str]] = field(default_factory=list)  # (contact id, reason)
     warnings: list[dict] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)  # contact ids over their cap (fatigue.py)
 
     def counts(self) -> dict[str, int]:
         """Return the three numbers staff and API clients see."""
@@ -85,7 +86,7 @@ def invite(
     fatigue_check = fatigue.check(event, list(guests.values()), department.id, viewer=actor)
     for cid in fatigue_check.refused:  # a contact's stricter cap refuses staff (comms are warned)
         del guests[cid]
-        result.suppressed.append((cid, fatigue.REFUSED))
+        result.refused.append(cid)
     result.warnings += fatigue_check.warnings
     if not guests:
         return result
