@@ -4,7 +4,11 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from app.accounts.models import Role
+from app.audit.models import AuditEntry
+from app.contacts.cap import set_cap
 from app.contacts.models import Contact
 from app.extensions import db
 from app.invitations.models import Invitation
@@ -162,3 +166,12 @@ def test_api_refuses_staff_over_the_cap_and_counts_it(client):
     (warning,) = response.json["warnings"]
     assert warning["kind"] == "guest_fatigue" and warning["refused"] is True
     assert warning["cap"] == 3 and "Erika Viel" in warning["message"]
+
+
+def test_a_cap_change_is_in_the_audit_log(app):
+    contact = make_contact()
+    comms = make_user(Role.COMMS, department=None)
+    assert set_cap(contact, 2, actor=comms, now=NOW) is True
+    assert set_cap(contact, 2, actor=comms, now=NOW) is False
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == contact.id)).one()
+    assert entry.action == "contact.changed" and entry.changes == {"invitation_cap": [None, 2]}

@@ -30,7 +30,7 @@ def set_cap(contact: Contact, cap: int | None, *, actor, now: datetime) -> bool:
     if contact.invitation_cap == cap:
         return False
     record(
-        "contact.invitation_cap",
+        "contact.changed",  # the label the audit log already has
         "contact",
         contact.id,
         {"invitation_cap": [contact.invitation_cap, cap]},
