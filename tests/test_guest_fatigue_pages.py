@@ -175,3 +175,20 @@ def test_a_cap_change_is_in_the_audit_log(app):
     assert set_cap(contact, 2, actor=comms, now=NOW) is False
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == contact.id)).one()
     assert entry.action == "contact.changed" and entry.changes == {"invitation_cap": [None, 2]}
+
+
+def test_many_fatigue_warnings_are_summed_up_on_the_form(browser):
+    staff = login(browser)
+    event = _target(staff)
+    guests = [make_contact(email=f"busy{n}@example.org") for n in range(12)]
+    for day in (1, 2, 3):
+        other_staff = make_user()
+        other = make_event(other_staff, status="published", start=START + timedelta(days=day))
+        invite(other, guests, actor=other_staff, now=NOW, secret_key=KEY)
+    db.session.commit()
+    pasted = "\n".join(g.email for g in guests)
+    page = browser.post(
+        f"/events/{event.id}/guests/invite", {"pasted": pasted}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert page.count("would receive 4 city invitations") == 10
+    assert "2 more guests would receive too many city invitations." in page

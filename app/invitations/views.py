@@ -33,6 +33,7 @@ from app.invitations.withdrawal import will_mail, withdraw
 from app.mail.models import MailStatus
 
 MAX_PICKED = 500  # ticked contacts kept when the form is shown again
+MAX_FATIGUE = 10  # guest fatigue warnings flashed one by one; the rest as a number
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/guests")
 
 
@@ -177,8 +178,17 @@ def _report(result, warnings: list[dict], *, skipped: int) -> None:
             "%(num)d faulty line was left out.", "%(num)d faulty lines were left out.", skipped
         )
         flash(message, "warning")
-    for warning in warnings + result.warnings:
+    fatigued = [w for w in result.warnings if w["kind"] == "guest_fatigue"]
+    shown = [w for w in result.warnings if w["kind"] != "guest_fatigue"] + fatigued[:MAX_FATIGUE]
+    for warning in warnings + shown:
         flash(warning["message"], "warning")
+    if rest := len(fatigued) - MAX_FATIGUE:  # the session cookie holds the messages
+        message = ngettext(
+            "%(num)d more guest would receive too many city invitations.",
+            "%(num)d more guests would receive too many city invitations.",
+            rest,
+        )
+        flash(message, "warning")
 
 
 @bp.post("/<int:invitation_id>/answer")
