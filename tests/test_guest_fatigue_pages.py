@@ -192,3 +192,10 @@ def test_many_fatigue_warnings_are_summed_up_on_the_form(browser):
     ).get_data(as_text=True)
     assert page.count("would receive 4 city invitations") == 10
     assert "2 more guests would receive too many city invitations." in page
+
+
+def test_the_access_export_names_the_cap(client):
+    contact = make_contact(invitation_cap=2)
+    headers = api_headers(make_user(Role.PRIVACY, department=None))
+    response = client.get(f"/api/v1/contacts/{contact.id}/export", headers=headers)
+    assert response.status_code == 200 and response.json["contact"]["invitation_cap"] == 2
