@@ -121,6 +121,10 @@ class Config:
     INBOUND_IMAP_DONE_FOLDER = os.environ.get("INBOUND_IMAP_DONE_FOLDER", "Stadtkalender/Erledigt")
     # Development only: where the /dev/mail reply buttons send (the server `make run` starts).
     INBOUND_DEV_SMTP = os.environ.get("INBOUND_DEV_SMTP", "127.0.0.1:2525")
+    # Guest fatigue: warn when a guest would get more than GUEST_FATIGUE_MAX city invitations
+    # from other departments to events starting within GUEST_FATIGUE_DAYS of the event.
+    GUEST_FATIGUE_MAX = int(os.environ.get("GUEST_FATIGUE_MAX", "3"))
+    GUEST_FATIGUE_DAYS = int(os.environ.get("GUEST_FATIGUE_DAYS", "14"))
 
     API_MAX_PAGE_SIZE = 5000
     FEED_PAST_DAYS = int(os.environ.get("FEED_PAST_DAYS", "365"))

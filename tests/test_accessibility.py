@@ -274,6 +274,7 @@ def _pages(site: Site) -> list[tuple[str, str, str, dict | None]]:
         ("contacts", "staff", "/contacts/new", EMPTY),
         ("contacts", "staff", f"/contacts/{i['contact']}/edit", None),
         ("contacts", "staff", "/contacts/import", EMPTY),
+        ("fatigue", "comms", f"/contacts/{i['contact']}/edit", None),  # invitation cap field
         ("import-preview", "staff", f"/contacts/import/{i['import']}", None),
         ("contacts", "comms", "/contacts/duplicates", None),
         ("contacts", "admin", "/contacts/merges", None),
@@ -399,6 +400,7 @@ def _violations_in(area: str, app, database_url, tmp_path, monkeypatch) -> dict:
         "portal",
         "cohosting",
         "brief",
+        "fatigue",
     ],
 )
 def test_every_page_passes_wcag_21_aa_in_both_languages_and_widths(

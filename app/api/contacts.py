@@ -8,8 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.accounts.models import Role
 from app.api import bp
 from app.api.schemas import parse
-from app.contacts import dedup, operations, queries
+from app.contacts import cap, dedup, operations, queries
 from app.contacts.candidates import Candidate
+from app.contacts.cap import MAX_CAP
 from app.contacts.models import Contact
 from app.contacts.validation import ContactInput
 from app.errors import PermissionDenied, ValidationError
@@ -46,6 +47,13 @@ class ContactFields(BaseModel):
     vip: bool = False
     do_not_invite: bool = Field(False, description="The same rule as for email applies.")
     notes: str = Field("", max_length=5000)
+    invitation_cap: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_CAP,
+        description="Comms only (else 403): at or over this many invitations from other "
+        "departments within GUEST_FATIGUE_DAYS, staff may not invite the guest; null: no cap.",
+    )
 
 
 class ContactCreate(ContactFields):
@@ -74,6 +82,7 @@ def contact_json(contact: Contact) -> dict:
         "tags": [t.name for t in contact.tags],
         "vip": contact.vip,
         "do_not_invite": contact.do_not_invite,
+        "invitation_cap": contact.invitation_cap,
         "role_address": contact.role_address,
         "notes": contact.notes,
         "merged_into": contact.merged_into_id,
@@ -135,8 +144,14 @@ def create_contact():
     """Create a contact, or return the existing one for the same address and name (200)."""
     _may_change()
     body = parse(ContactCreate, request.get_json(silent=True))
-    data = ContactInput(**body.model_dump())
-    saved = operations.save_contact(data, actor=g.api_user, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    capped = "invitation_cap" in body.model_fields_set
+    if capped and not cap.may_set(g.api_user):
+        raise PermissionDenied("Only comms set an invitation cap.")
+    data = ContactInput(**body.model_dump(exclude={"invitation_cap"}))
+    saved = operations.save_contact(data, actor=g.api_user, now=now)
+    if capped:
+        cap.set_cap(saved.contact, body.invitation_cap, actor=g.api_user, now=now)
     response = jsonify(
         contact_json(saved.contact)
         | {"reused": saved.reused, "warnings": [_warning_json(w) for w in saved.warnings]}
@@ -162,16 +177,22 @@ def patch_contact(contact_id: int):
     if contact is None or contact.merged_into_id is not None:
         abort(404, description="No such contact (or it was merged: see merged_into).")
     body = parse(ContactFields, request.get_json(silent=True))
+    now = datetime.now(UTC)
+    capped = "invitation_cap" in body.model_fields_set
+    if capped and not cap.may_set(g.api_user):
+        raise PermissionDenied("Only comms set an invitation cap.")
     data = ContactInput.from_contact(contact)
-    for name in body.model_fields_set:
+    for name in body.model_fields_set - {"invitation_cap"}:
         setattr(data, name, getattr(body, name))
     operations.save_contact(
         data,
         actor=g.api_user,
-        now=datetime.now(UTC),
+        now=now,
         contact=contact,
         secret_key=current_app.config["SECRET_KEY"],
     )
+    if capped:
+        cap.set_cap(contact, body.invitation_cap, actor=g.api_user, now=now)
     return jsonify(contact_json(contact))
 
 

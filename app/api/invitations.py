@@ -92,6 +92,7 @@ def invite_guests(event_id: int):
     return jsonify(
         {
             **result.counts(),
+            "refused": len(result.refused),  # over their own cap: see the guest_fatigue warnings
             "invitations": [_item(r) for r in rows],
             "warnings": warnings + result.warnings,
         }

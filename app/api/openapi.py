@@ -145,6 +145,10 @@ CONTACT = {
         "tags": {"type": "array", "items": _TEXT},
         "vip": {"type": "boolean"},
         "do_not_invite": {"type": "boolean"},
+        "invitation_cap": {
+            "type": ["integer", "null"],
+            "description": "Set by comms: staff may not invite at or over it (guest fatigue)",
+        },
         "role_address": {"type": "boolean", "description": "A shared mailbox such as info@"},
         "merged_into": {"type": ["integer", "null"], "description": "Survivor of a merge"},
         "created_at": {"type": "string", "format": "date-time"},

@@ -100,9 +100,48 @@ def inbound_part():
     return Part(schemas, paths)
 
 
+_WARNING = {
+    "type": "object",
+    "description": "kind guest_fatigue: the guest would get more than GUEST_FATIGUE_MAX city "
+    "invitations from other departments within ±GUEST_FATIGUE_DAYS of the event's start; "
+    "events names those the caller may see, others counts the rest; refused: over the "
+    "contact's own cap, not invited (staff). Other kinds: person_clash, "
+    "possible_duplicate_guest, bouncing_address.",
+    "properties": {
+        "kind": _TEXT,
+        "message": _TEXT,
+        "contact_id": _NULLABLE_INT,
+        "count": {"type": "integer"},
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "title": _TEXT},
+            },
+        },
+        "others": {"type": "integer"},
+        "cap": _NULLABLE_INT,
+        "refused": {"type": "boolean"},
+    },
+    "required": ["kind", "message"],
+}
+INVITED = {
+    "type": "object",
+    "properties": {
+        "invited": {"type": "integer"},
+        "already_invited": {"type": "integer"},
+        "suppressed": {"type": "integer", "description": "Marked do not invite"},
+        "refused": {"type": "integer", "description": "Over their own invitation cap"},
+        "invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}},
+        "warnings": {"type": "array", "items": _WARNING},
+    },
+}
+
+
 def invitation_list_part():
-    """Describe the event's guest list with each answer's source and delivery state."""
-    from app.api.openapi import ID, Part, _query, _responses
+    """Describe the event's guest list and inviting, with the warnings an invitation gives."""
+    from app.api.invitations import InviteBody
+    from app.api.openapi import ID, Part, _json, _model_schemas, _query, _responses
 
     summary = {"type": "object", "additionalProperties": {"type": "integer"}}
     listing = {
@@ -118,7 +157,15 @@ def invitation_list_part():
                 "summary": "The event's guests (hosting departments and comms) with a summary",
                 "parameters": ID + _query("q", "department"),
                 "responses": _responses("InvitationList"),
-            }
+            },
+            "post": {
+                "summary": "Invite guests by address and/or contact id; one invitation per "
+                "person whichever departments invite; warnings include guest_fatigue",
+                "parameters": ID,
+                "requestBody": _json("InviteBody"),
+                "responses": _responses("Invited"),
+            },
         }
     }
-    return Part({"Invitation": INVITATION, "InvitationList": listing}, paths)
+    schemas = {"Invitation": INVITATION, "InvitationList": listing, "Invited": INVITED}
+    return Part(schemas | _model_schemas(InviteBody), paths)

@@ -6,15 +6,17 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    IntegerField,
     RadioField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Length
+from wtforms.validators import Length, NumberRange, Optional
 
 from app.accounts.forms import LANGUAGE_CHOICES
+from app.contacts.cap import MAX_CAP
 from app.contacts.merges import CHOOSABLE
 from app.contacts.models import Contact
 from app.contacts.validation import ContactInput
@@ -75,6 +77,15 @@ class ContactForm(FlaskForm):
     vip = BooleanField(_l("VIP (protocol)"))
     do_not_invite = BooleanField(
         _l("Do not invite"), description=_l("The person asked not to receive invitations.")
+    )
+    # Comms only (app/contacts/cap.py); staff see it as text.
+    invitation_cap = IntegerField(
+        _l("Invitation cap"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_CAP)],
+        description=_l(
+            "At most this many invitations from other departments within the fatigue window; "
+            "staff cannot invite beyond it. Empty: no cap."
+        ),
     )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000), CleanText()])
     save = SubmitField(_l("Save"))

@@ -80,6 +80,9 @@ class Contact(db.Model):
     # A permanent (5.x.x) bounce came back for this address: the next invitation warns.
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounce_reason: Mapped[str] = mapped_column(Text, default="")  # status and diagnostic
+    # Set by comms (e.g. the mayor's VIP guests): at this many invitations from other
+    # departments within GUEST_FATIGUE_DAYS, staff may not invite the guest (invitations/fatigue).
+    invitation_cap: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -18,7 +18,7 @@ from flask_login import current_user
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit.queries import history as audit_history
-from app.contacts import csv_import, dedup, merge_undo, merges, operations, queries
+from app.contacts import cap, csv_import, dedup, merge_undo, merges, operations, queries
 from app.contacts.forms import ContactForm, ImportForm, MergeForm
 from app.contacts.models import Contact, ContactImport, ContactMerge
 from app.errors import ValidationError
@@ -102,6 +102,8 @@ def _save(form: ContactForm, contact: Contact | None):
         contact=contact,
         secret_key=current_app.config["SECRET_KEY"],
     )
+    if cap.may_set(current_user):  # staff see the cap but do not send it
+        cap.set_cap(saved.contact, form.invitation_cap.data, actor=current_user, now=_now())
     if saved.reused:
         flash(_("This person was already in the address book; that contact was kept."), "info")
     else:

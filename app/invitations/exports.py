@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -30,6 +31,32 @@ HEADERS = [
     _l("Answered via"),
 ]
 MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+@dataclass
+class Fatigue:
+    """The guest list's last column: city invitations per guest within ±days (fatigue.py)."""
+
+    days: int = 14
+    counts: dict[int, int] = field(default_factory=dict)
+
+    def header(self) -> str:
+        """Return the column's heading."""
+        return _("Invitations (%(days)d days)", days=self.days)
+
+    def of(self, invitation: Invitation):
+        """Return the guest's count, or "" for an erased guest."""
+        if invitation.contact_id is None:
+            return ""
+        return self.counts.get(invitation.contact_id, 0)
+
+
+def headers(counts: Fatigue | None) -> list[str]:
+    """Return the headings, with the invitation count column when counts are given."""
+    result = [str(header) for header in HEADERS]
+    return result + [counts.header()] if counts is not None else result
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -51,8 +78,8 @@ class _Erased:
         return str(ERASED_LABEL)
 
 
-def rows(invitations: list[Invitation], tz: str) -> list[list]:
-    """Return one row per guest in HEADERS order."""
+def rows(invitations: list[Invitation], tz: str, counts: Fatigue | None = None) -> list[list]:
+    """Return one row per guest in headers() order."""
     zone = ZoneInfo(tz)
     result = []
     for inv in invitations:
@@ -83,16 +110,17 @@ def rows(invitations: list[Invitation], tz: str) -> list[list]:
                     source_label(inv),
                 )
             ]
+            + ([counts.of(inv)] if counts is not None else [])
         )
     return result
 
 
-def to_csv(invitations: list[Invitation], tz: str) -> bytes:
+def to_csv(invitations: list[Invitation], tz: str, counts: Fatigue | None = None) -> bytes:
     """Return a semicolon-separated UTF-8 CSV with BOM, as German Excel opens it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(header) for header in HEADERS])
-    writer.writerows(rows(invitations, tz))
+    writer.writerow(headers(counts))
+    writer.writerows(rows(invitations, tz, counts))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -106,12 +134,14 @@ def column_widths(table: list[list]) -> list[int]:
     return widths
 
 
-def to_xlsx(invitations: list[Invitation], tz: str, title: str) -> bytes:
+def to_xlsx(
+    invitations: list[Invitation], tz: str, title: str, counts: Fatigue | None = None
+) -> bytes:
     """Return an XLSX workbook with one sheet of guests, its columns sized to their content."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Guests")[:31]
-    table = [[str(header) for header in HEADERS], *rows(invitations, tz)]
+    table = [headers(counts), *rows(invitations, tz, counts)]
     for row in table:
         sheet.append(row)
     for index, width in enumerate(column_widths(table), start=1):

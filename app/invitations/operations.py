@@ -19,7 +19,7 @@ from app.errors import PermissionDenied, ValidationError
 from app.events import policy
 from app.events.models import Event, Status
 from app.extensions import db
-from app.invitations import tokens
+from app.invitations import fatigue, tokens
 from app.invitations.clash_notices import notify_guest_clashes
 from app.invitations.delivery import raise_sequence
 from app.invitations.models import WITHDRAWN, Answer, Invitation, InvitationDepartment
@@ -36,6 +36,7 @@ class InviteResult:
     already_invited: list[int] = field(default_factory=list)  # existing invitation ids
     suppressed: list[tuple[int, str]] = field(default_factory=list)  # (contact id, reason)
     warnings: list[dict] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)  # contact ids over their cap (fatigue.py)
 
     def counts(self) -> dict[str, int]:
         """Return the three numbers staff and API clients see."""
@@ -82,6 +83,11 @@ def invite(
             result.suppressed.append((contact.id, "do_not_invite"))
         else:
             guests.setdefault(contact.id, contact)
+    fatigue_check = fatigue.check(event, list(guests.values()), department.id, viewer=actor)
+    for cid in fatigue_check.refused:  # a contact's stricter cap refuses staff (comms are warned)
+        del guests[cid]
+        result.refused.append(cid)
+    result.warnings += fatigue_check.warnings
     if not guests:
         return result
     nonces = {cid: tokens.new_nonce() for cid in guests}
@@ -145,7 +151,7 @@ def invite(
     )
     # One entry per queued invitation, in one INSERT: cheap even for thousands of guests.
     record_many("invitation.sent", "invitation", result.invited, {"event": event.id}, at=now)
-    result.warnings = person_clashes(event, list(guests), viewer=actor)
+    result.warnings += person_clashes(event, list(guests), viewer=actor)
     notify_guest_clashes(event, result.invited, department, actor=actor, now=now)
     db.session.flush()
     return result

@@ -16,7 +16,7 @@ from app.events.loading import editable_event_or_404
 from app.events.models import Event
 from app.extensions import db
 from app.form_choices import as_choices
-from app.invitations import bounces, duplicates, exports, guestlist
+from app.invitations import bounces, duplicates, exports, fatigue, guestlist
 from app.invitations.answers import respond
 from app.invitations.delivery import resend, retry
 from app.invitations.forms import InviteForm, RecordAnswerForm
@@ -33,6 +33,7 @@ from app.invitations.withdrawal import will_mail, withdraw
 from app.mail.models import MailStatus
 
 MAX_PICKED = 500  # ticked contacts kept when the form is shown again
+MAX_FATIGUE = 10  # guest fatigue warnings flashed one by one; the rest as a number
 bp = Blueprint("invitations", __name__, url_prefix="/events/<int:event_id>/guests")
 
 
@@ -110,6 +111,8 @@ def _page(
         withdrawn_label=WITHDRAWN_LABEL,
         source_label=guestlist.source_label,
         delivery_of=guestlist.delivery_of,
+        fatigue_counts=fatigue.guest_counts(event),  # one query for the whole list
+        fatigue_days=fatigue.settings()[1],
     )
     record_read("guestlist.viewed", "event", event.id, {"rows": len(rows)})  # also after a POST
     return page, status
@@ -175,8 +178,17 @@ def _report(result, warnings: list[dict], *, skipped: int) -> None:
             "%(num)d faulty line was left out.", "%(num)d faulty lines were left out.", skipped
         )
         flash(message, "warning")
-    for warning in warnings + result.warnings:
+    fatigued = [w for w in result.warnings if w["kind"] == "guest_fatigue"]
+    shown = [w for w in result.warnings if w["kind"] != "guest_fatigue"] + fatigued[:MAX_FATIGUE]
+    for warning in warnings + shown:
         flash(warning["message"], "warning")
+    if rest := len(fatigued) - MAX_FATIGUE:  # the session cookie holds the messages
+        message = ngettext(
+            "%(num)d more guest would receive too many city invitations.",
+            "%(num)d more guests would receive too many city invitations.",
+            rest,
+        )
+        flash(message, "warning")
 
 
 @bp.post("/<int:invitation_id>/answer")
@@ -279,10 +291,11 @@ def export(event_id: int, fmt: str):
     event = _event_or_403(event_id)
     rows = guestlist.guests(event, guestlist.GuestFilter.from_args(request.args))
     tz = current_app.config["TIMEZONE"]
+    counts = exports.Fatigue(fatigue.settings()[1], fatigue.guest_counts(event))
     if fmt == "csv":
-        body, mimetype = exports.to_csv(rows, tz), "text/csv"
+        body, mimetype = exports.to_csv(rows, tz, counts), "text/csv"
     elif fmt == "xlsx":
-        body = exports.to_xlsx(rows, tz, event.title)
+        body = exports.to_xlsx(rows, tz, event.title, counts)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)

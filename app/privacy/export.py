@@ -33,6 +33,7 @@ CONTACT_FIELDS = (
     "language",
     "vip",
     "do_not_invite",
+    "invitation_cap",
     "role_address",
     "notes",
 )

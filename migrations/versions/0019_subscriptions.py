@@ -1,7 +1,7 @@
 """Subscriptions: a user follows departments, venues, audiences, districts or the weekly brief
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01
 
 One row per (user, kind, target id); the weekly brief is kind "brief" with target 0. The index
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
