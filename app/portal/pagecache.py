@@ -1,0 +1,65 @@
+"""Rendered anonymous portal pages, kept in this process per ETag.
+
+An anonymous portal page depends only on its URL, the language and the calendar (the ETag says
+all three), so under a rush every worker renders a page once per calendar change and then
+answers from memory: one primary-key lookup (the calendar version) instead of the count, the
+page query and the template. The cache is bounded (least recently used pages go first) and
+belongs to one app; a change of the calendar makes new ETags, so old entries simply age out.
+"""
+
+import threading
+from collections import OrderedDict
+
+from flask import Flask, Response, current_app
+
+MAX_PAGES = 256  # per worker process; a portal page is about 20-30 KB
+MAX_PAGE_BYTES = 512 * 1024  # larger answers are not kept
+_KEY = "portal_page_cache"
+
+
+class PageCache:
+    """A small thread-safe LRU of rendered answers (status, headers, body) by key."""
+
+    def __init__(self, size: int = MAX_PAGES):
+        """Create an empty cache holding at most ``size`` answers."""
+        self.size = size
+        self._items: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Response | None:
+        """Return a fresh response built from the kept answer, or None."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+        status, headers, body = item
+        return current_app.response_class(body, status=status, headers=headers)
+
+    def put(self, key: str, response: Response) -> None:
+        """Keep a plain 200 answer (not streamed, not too large, setting no cookie)."""
+        if response.status_code != 200 or response.is_streamed or "Set-Cookie" in response.headers:
+            return
+        body = response.get_data()
+        if len(body) > MAX_PAGE_BYTES:
+            return
+        headers = [(k, v) for k, v in response.headers.items() if k != "Content-Length"]
+        with self._lock:
+            self._items[key] = (200, headers, body)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every kept answer."""
+        with self._lock:
+            self._items.clear()
+
+
+def for_app(app: Flask | None = None) -> PageCache:
+    """Return the page cache of the (current) app, creating it on first use."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cache = app.extensions.get(_KEY)
+    if cache is None:
+        cache = app.extensions.setdefault(_KEY, PageCache())
+    return cache
