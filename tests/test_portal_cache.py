@@ -59,7 +59,7 @@ def test_a_page_is_rendered_once_per_change(client):
         assert again.status_code == 200 and again.data == first.data, url
         assert again.headers["ETag"] == first.headers["ETag"], url
         assert again.headers["Content-Type"] == first.headers["Content-Type"], url
-        assert statements.count == 1, url  # only the calendar version
+        assert statements.count <= 1, url  # at most the calendar version
         assert "Set-Cookie" not in again.headers, url
 
     data = operations.EventInput.from_event(event).replace(title="Großes Fest")

@@ -34,8 +34,13 @@ def _xml(template: str, mimetype: str, context):
         response.mimetype = mimetype
         return response
 
+    cache = shared_cache()
     return conditional(
-        f"portal-xml|{get_locale()}", render, cache_control=PUBLIC_CACHE, cache=shared_cache()
+        f"portal-xml|{get_locale()}",
+        render,
+        cache_control=PUBLIC_CACHE,
+        cache=cache,
+        current=cache.current if cache else None,
     )
 
 
@@ -127,8 +132,13 @@ def widget():
             )
         )
 
+    cache = shared_cache()
     response = conditional(
-        f"portal-widget|{get_locale()}", render, cache_control=PUBLIC_CACHE, cache=shared_cache()
+        f"portal-widget|{get_locale()}",
+        render,
+        cache_control=PUBLIC_CACHE,
+        cache=cache,
+        current=cache.current if cache else None,
     )
     ancestors = current_app.config.get("WIDGET_FRAME_ANCESTORS", "*")
     response.headers["Content-Security-Policy"] = (

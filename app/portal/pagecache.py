@@ -5,16 +5,36 @@ all three), so under a rush every worker renders a page once per calendar change
 answers from memory: one primary-key lookup (the calendar version) instead of the count, the
 page query and the template. The cache is bounded (least recently used pages go first) and
 belongs to one app; a change of the calendar makes new ETags, so old entries simply age out.
+
+The calendar version itself is read at most once a second per worker (``VERSION_TTL``), so a
+cached answer needs no database at all; a commit in this process forgets it at once, other
+workers see a change within the second (the pages are public for 60 s anyway).
 """
 
 import threading
+import time
 from collections import OrderedDict
+from datetime import datetime
 
 from flask import Flask, Response, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.events import versioning
+from app.extensions import db
 
 MAX_PAGES = 256  # per worker process; a portal page is about 20-30 KB
 MAX_PAGE_BYTES = 512 * 1024  # larger answers are not kept
+VERSION_TTL = 1.0  # seconds a worker trusts the calendar version it read
 _KEY = "portal_page_cache"
+_commits = 0  # commits in this process: a commit may have changed the calendar
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_version(_session: Session) -> None:
+    """Make every cache of this process read the calendar version again."""
+    global _commits
+    _commits += 1
 
 
 class PageCache:
@@ -25,6 +45,18 @@ class PageCache:
         self.size = size
         self._items: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._version: tuple[float, int, tuple] | None = None  # (read at, commits, version)
+
+    def current(self) -> tuple[int, int, datetime | None]:
+        """Return the calendar version (see versioning.current), read at most once a second."""
+        known = self._version
+        now = time.monotonic()
+        if known is not None and known[1] == _commits and now - known[0] < VERSION_TTL:
+            return known[2]
+        commits = _commits
+        version = versioning.current(db.session)
+        self._version = (now, commits, version)
+        return version
 
     def get(self, key: str) -> Response | None:
         """Return a fresh response built from the kept answer, or None."""

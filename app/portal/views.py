@@ -88,11 +88,13 @@ def cached(render) -> "object":
         response.headers["Cache-Control"] = "private, no-cache"
         return response
     scope = f"portal|{get_locale()}"
+    cache = shared_cache()
     response = conditional(
         scope,
         lambda _master: make_response(render()),
         cache_control=PUBLIC_CACHE,
-        cache=shared_cache(),
+        cache=cache,
+        current=cache.current if cache else None,
     )
     response.vary.add("Cookie")
     return response
