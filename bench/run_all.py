@@ -28,6 +28,7 @@ import dedup_bench  # noqa: E402
 import duplicate_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
+import portal_bench  # noqa: E402
 import privacy_bench  # noqa: E402
 
 NOISE = (
@@ -88,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     privacy_bench.main(["--contacts", "20000", "--invitations", "100000"] if args.quick else [])
     print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
     duplicate_bench.main(["--quick"] if args.quick else [])
+    portal_bench.main(
+        [flag for flag, wanted in (("--quick", args.quick), ("--rebuild", args.rebuild)) if wanted]
+    )
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 
