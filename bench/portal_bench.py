@@ -253,6 +253,20 @@ def revalidation(path: str, rounds: int) -> dict:
     return {"median": statistics.median(times), "p95": times[int(len(times) * 0.95)]}
 
 
+def rendering(path: str, rounds: int) -> float:
+    """Return the median time (ms) of rendering ``path`` anew: a session cookie skips the cache."""
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        status, _headers, _body = get(conn, path, {"Cookie": "session=bench"})
+        times.append(1000 * (time.perf_counter() - began))
+        if status != 200:
+            raise RuntimeError(f"{path}: status {status}")
+    conn.close()
+    return statistics.median(times)
+
+
 def check_pages() -> dict[str, int]:
     """Fetch every measured page once: 200, no cookie; return their sizes in bytes."""
     sizes = {}
@@ -281,9 +295,14 @@ def run(url: str, seconds: float, rounds: int) -> list[tuple[str, str, bool]]:
                 f"{figures['errors']} errors, {sizes[name]:,} bytes)"
             )
         not_modified = revalidation(PATHS["start page"], rounds)
+        uncached = {name: rendering(PATHS[name], rounds // 10) for name in ("start page", "search")}
     print(
         f"  304 revalidation of the start page: median {not_modified['median']:.2f} ms, "
         f"p95 {not_modified['p95']:.2f} ms ({rounds} requests, one client)"
+    )
+    print(
+        "  a new rendering (session cookie, no page cache; one client, median): "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in uncached.items())
     )
     bare = results["bare"]["rps"]
     for name in ("start page", "search"):
