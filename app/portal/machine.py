@@ -134,7 +134,7 @@ def widget():
 
     cache = shared_cache()
     response = conditional(
-        f"portal-widget|{get_locale()}",
+        f"portal-widget|{get_locale()}|{today()}",
         render,
         cache_control=PUBLIC_CACHE,
         cache=cache,

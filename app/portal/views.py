@@ -87,7 +87,8 @@ def cached(render) -> "object":
         response = make_response(render())
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    scope = f"portal|{get_locale()}"
+    # The local day too: the lists start today, and the city's midnight is not UTC's.
+    scope = f"portal|{get_locale()}|{today()}"
     cache = shared_cache()
     response = conditional(
         scope,
