@@ -1,4 +1,4 @@
-"""The portal's in-process page cache: one render per calendar change, never a visitor's own page."""
+"""The portal's in-process page cache: one render per calendar change, no shared own pages."""
 
 from datetime import UTC, date, datetime, timedelta
 
