@@ -95,3 +95,15 @@ def test_the_cache_keeps_only_plain_pages_and_forgets_the_oldest(app):
         cache.put("c", Response("C"))
         assert cache.get("b") is None
         assert [cache.get(k).get_data(as_text=True) for k in ("a", "c")] == ["A", "C"]
+
+
+def test_the_cache_keeps_to_its_byte_budget(app):
+    cache = PageCache(size=10, max_bytes=10)
+    with app.test_request_context():
+        cache.put("a", Response("12345"))
+        cache.put("b", Response("12345"))
+        cache.put("a", Response("1234"))  # replaced, not counted twice
+        assert cache.bytes == 9
+        cache.put("c", Response("123"))  # over budget: the least recently used goes
+        assert cache.get("b") is None and cache.bytes == 7
+        assert cache.get("a") is not None and cache.get("c") is not None

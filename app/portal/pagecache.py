@@ -1,9 +1,9 @@
 """Rendered anonymous portal pages, kept in this process per ETag.
 
-An anonymous portal page depends only on its URL, the language and the calendar (the ETag says
-all three), so under a rush every worker renders a page once per calendar change and then
-answers from memory: one primary-key lookup (the calendar version) instead of the count, the
-page query and the template. The cache is bounded (least recently used pages go first) and
+An anonymous portal page depends only on its URL, the language, the local day and the
+calendar (the ETag says all of them), so under a rush every worker renders a page once per
+calendar change and then answers from memory instead of running the count, the page query and
+the template. The cache is bounded (256 pages, 16 MB; the least recently used go first) and
 belongs to one app; a change of the calendar makes new ETags, so old entries simply age out.
 
 The calendar version itself is read at most once a second per worker (``VERSION_TTL``), so a
@@ -25,6 +25,7 @@ from app.extensions import db
 
 MAX_PAGES = 256  # per worker process; a portal page is about 20-30 KB
 MAX_PAGE_BYTES = 512 * 1024  # larger answers are not kept
+MAX_BYTES = 16 * 1024 * 1024  # all kept bodies of one worker together
 VERSION_TTL = 1.0  # seconds a worker trusts the calendar version it read
 _KEY = "portal_page_cache"
 _commits = 0  # commits in this process: a commit may have changed the calendar
@@ -40,9 +41,9 @@ def _forget_version(_session: Session) -> None:
 class PageCache:
     """A small thread-safe LRU of rendered answers (status, headers, body) by key."""
 
-    def __init__(self, size: int = MAX_PAGES):
-        """Create an empty cache holding at most ``size`` answers."""
-        self.size = size
+    def __init__(self, size: int = MAX_PAGES, max_bytes: int = MAX_BYTES):
+        """Create an empty cache holding at most ``size`` answers of ``max_bytes`` together."""
+        self.size, self.max_bytes, self.bytes = size, max_bytes, 0
         self._items: OrderedDict[str, tuple[int, list, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._version: tuple[float, int, tuple] | None = None  # (read at, commits, version)
@@ -77,15 +78,18 @@ class PageCache:
             return
         headers = [(k, v) for k, v in response.headers.items() if k != "Content-Length"]
         with self._lock:
+            if key in self._items:
+                self.bytes -= len(self._items.pop(key)[2])
             self._items[key] = (200, headers, body)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.bytes += len(body)
+            while len(self._items) > self.size or self.bytes > self.max_bytes:
+                self.bytes -= len(self._items.popitem(last=False)[1][2])
 
     def clear(self) -> None:
         """Forget every kept answer."""
         with self._lock:
             self._items.clear()
+            self.bytes = 0
 
 
 def for_app(app: Flask | None = None) -> PageCache:
