@@ -29,6 +29,7 @@ import duplicate_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
 import notification_bench  # noqa: E402
+import portal_bench  # noqa: E402
 import privacy_bench  # noqa: E402
 
 NOISE = (
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     notification_bench.main(["--quick"] if args.quick else [])
     print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
     duplicate_bench.main(["--quick"] if args.quick else [])
+    portal_bench.main(
+        [flag for flag, wanted in (("--quick", args.quick), ("--rebuild", args.rebuild)) if wanted]
+    )
     print(f"Total benchmark time {perf_counter() - started:.0f} s.")
     return 0
 

@@ -23,12 +23,22 @@ def _not_modified(tag: str, last_modified: datetime) -> bool:
     return since is not None and last_modified.replace(microsecond=0) <= since
 
 
-def conditional(scope: str, render: Callable[[int], Response], *, cache_control: str) -> Response:
+def conditional(
+    scope: str,
+    render: Callable[[int], Response],
+    *,
+    cache_control: str,
+    cache=None,
+    current: Callable[[], tuple[int, int, datetime | None]] | None = None,
+) -> Response:
     """Answer 304 when the client's copy is current, else ``render(master_version)``.
 
     ``scope`` separates what different callers see from the same URL (public, one user).
+    ``cache`` (optional; ``get(key)``/``put(key, response)``, e.g. the portal's page cache)
+    keeps rendered answers by ETag and change time, so that a page is rendered once per change;
+    ``current`` (optional) reads the calendar version instead of ``versioning.current``.
     """
-    version, master, changed_at = versioning.current(db.session)
+    version, master, changed_at = current() if current else versioning.current(db.session)
     day = datetime.now(UTC).date()  # the windows move daily
     tag = hashlib.sha256(f"{scope}|{request.full_path}|{version}|{day}".encode()).hexdigest()[:32]
     midnight = datetime.combine(day, time(), UTC)
@@ -36,7 +46,12 @@ def conditional(scope: str, render: Callable[[int], Response], *, cache_control:
     if _not_modified(tag, last_modified):
         response = current_app.response_class(status=304)
     else:
-        response = render(master)
+        key = f"{tag}|{changed_at.isoformat()}" if cache is not None and changed_at else None
+        response = cache.get(key) if key else None
+        if response is None:
+            response = render(master)
+            if key:
+                cache.put(key, response)
     response.set_etag(tag)
     response.last_modified = last_modified
     response.headers["Cache-Control"] = cache_control

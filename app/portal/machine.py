@@ -16,7 +16,7 @@ from app.extensions import db
 from app.feeds.conditional import conditional
 from app.input_guard import parse_id
 from app.portal import jsonld, queries
-from app.portal.views import PUBLIC_CACHE, bp, canonical_url, today
+from app.portal.views import PUBLIC_CACHE, bp, canonical_url, shared_cache, today
 from app.venues.models import Venue
 from app.vocabularies.models import District
 
@@ -34,7 +34,14 @@ def _xml(template: str, mimetype: str, context):
         response.mimetype = mimetype
         return response
 
-    return conditional(f"portal-xml|{get_locale()}", render, cache_control=PUBLIC_CACHE)
+    cache = shared_cache()
+    return conditional(
+        f"portal-xml|{get_locale()}",
+        render,
+        cache_control=PUBLIC_CACHE,
+        cache=cache,
+        current=cache.current if cache else None,
+    )
 
 
 @bp.get("/sitemap.xml")
@@ -125,7 +132,14 @@ def widget():
             )
         )
 
-    response = conditional(f"portal-widget|{get_locale()}", render, cache_control=PUBLIC_CACHE)
+    cache = shared_cache()
+    response = conditional(
+        f"portal-widget|{get_locale()}|{today()}",
+        render,
+        cache_control=PUBLIC_CACHE,
+        cache=cache,
+        current=cache.current if cache else None,
+    )
     ancestors = current_app.config.get("WIDGET_FRAME_ANCESTORS", "*")
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; base-uri 'none'; "

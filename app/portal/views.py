@@ -25,7 +25,7 @@ from app.events.models import Event
 from app.events.walltime import utc_to_local
 from app.extensions import db
 from app.feeds.conditional import conditional
-from app.portal import jsonld, queries
+from app.portal import jsonld, pagecache, queries
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category, District
 
@@ -87,12 +87,29 @@ def cached(render) -> "object":
         response = make_response(render())
         response.headers["Cache-Control"] = "private, no-cache"
         return response
-    scope = f"portal|{get_locale()}"
+    # The local day too: the lists start today, and the city's midnight is not UTC's.
+    scope = f"portal|{get_locale()}|{today()}"
+    cache = shared_cache()
     response = conditional(
-        scope, lambda _master: make_response(render()), cache_control=PUBLIC_CACHE
+        scope,
+        lambda _master: make_response(render()),
+        cache_control=PUBLIC_CACHE,
+        cache=cache,
+        current=cache.current if cache else None,
     )
     response.vary.add("Cookie")
     return response
+
+
+def shared_cache() -> pagecache.PageCache | None:
+    """Return the page cache for this anonymous request, or None when it carries a session.
+
+    A session may hold flashed messages meant for this visitor only: such a page is neither
+    taken from nor kept in the cache.
+    """
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        return None
+    return pagecache.for_app()
 
 
 def _dialect() -> str:
