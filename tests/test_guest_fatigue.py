@@ -121,7 +121,7 @@ def test_confidential_titles_stay_unnamed_and_count_as_other_invitations(app):
     (warning,) = _fatigue(invite(event, [guest], actor=staff, now=NOW, secret_key=KEY))
     assert [e["title"] for e in warning["events"]] == ["Offener Empfang"]
     assert warning["others"] == 2 and warning["count"] == 4
-    assert "Geheim" not in warning["message"] and "2 other invitations" in warning["message"]
+    assert "Geheim" not in warning["message"] and "2 weitere Einladungen" in warning["message"]
 
 
 def test_comms_see_confidential_titles(app):
@@ -144,7 +144,7 @@ def test_a_contact_cap_refuses_staff_but_invites_the_others(app):
     assert result.refused == [vip.id]
     (warning,) = _fatigue(result)
     assert warning["refused"] is True and warning["cap"] == 1
-    assert "Wichtig was not invited" in warning["message"]
+    assert "Wichtig wurde nicht eingeladen" in warning["message"]
     invited = db.session.scalars(
         select(Invitation.contact_id).where(Invitation.event_id == event.id)
     )
@@ -167,7 +167,7 @@ def test_a_contact_cap_only_warns_comms(app):
     result = invite(event, [vip], actor=comms, now=NOW, secret_key=KEY)
     assert len(result.invited) == 1
     (warning,) = _fatigue(result)
-    assert warning["refused"] is False and "has reached the cap" in warning["message"]
+    assert warning["refused"] is False and "hat die Obergrenze" in warning["message"]
 
 
 def test_bulk_invite_uses_grouped_queries_per_chunk(app):

@@ -50,8 +50,8 @@ def test_invite_form_with_pasted_lines_warns_and_invites(browser):
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Erika Viel would receive 4 city invitations" in page
-    assert "“Fest 1”, “Fest 2”, “Fest 3”" in page
+    assert "Erika Viel erhielte 4 städtische Einladungen" in page
+    assert "„Fest 1“, „Fest 2“, „Fest 3“" in page
     invited = {i.contact_id for i in db.session.query(Invitation).filter_by(event_id=event.id)}
     assert guest.id in invited and len(invited) == 2
 
@@ -66,7 +66,7 @@ def test_staff_form_invite_is_refused_at_the_cap_and_names_the_guest(browser):
         {"pasted": "viel@example.org\nneu@example.org"},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "Erika Viel was not invited" in page and "1 eingeladen" in page
+    assert "Erika Viel wurde nicht eingeladen" in page and "1 eingeladen" in page
     invited = {i.contact_id for i in db.session.query(Invitation).filter_by(event_id=event.id)}
     assert guest.id not in invited and len(invited) == 1
 
@@ -93,11 +93,11 @@ def test_guest_list_column_and_csv_export_show_the_count(browser):
     invite(event, [guest, make_contact()], actor=staff, now=NOW, secret_key=KEY)
     db.session.commit()
     page = browser.get(f"/events/{event.id}/guests/").get_data(as_text=True)
-    assert "Invitations (14 days)" in page
+    assert "Einladungen (14 Tage)" in page
     assert f'data-fatigue="{guest.id}">4</td>' in page
     body = browser.get(f"/events/{event.id}/guests/export.csv").get_data(as_text=True)
     table = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
-    assert table[0][-1] == "Invitations (14 days)"
+    assert table[0][-1] == "Einladungen (14 Tage)"
     assert sorted(row[-1] for row in table[1:]) == ["1", "4"]
     xlsx = browser.get(f"/events/{event.id}/guests/export.xlsx")
     assert xlsx.status_code == 200
@@ -190,8 +190,8 @@ def test_many_fatigue_warnings_are_summed_up_on_the_form(browser):
     page = browser.post(
         f"/events/{event.id}/guests/invite", {"pasted": pasted}, follow_redirects=True
     ).get_data(as_text=True)
-    assert page.count("would receive 4 city invitations") == 10
-    assert "2 more guests would receive too many city invitations." in page
+    assert page.count("erhielte 4 städtische Einladungen") == 10
+    assert "2 weitere Personen erhielten zu viele städtische Einladungen." in page
 
 
 def test_the_access_export_names_the_cap(client):

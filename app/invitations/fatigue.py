@@ -125,7 +125,7 @@ def _listing(events: list[tuple[int, str]], total: int) -> tuple[list[dict], int
     """Return the named events, the number of further invitations and both in words."""
     named = events[:SHOWN_EVENTS]
     others = total - len(named)
-    parts = [f"“{title}”" for _id, title in named]
+    parts = [_("“%(title)s”", title=title) for _id, title in named]  # the language's quotes
     if others:
         parts.append(ngettext("%(num)d other invitation", "%(num)d other invitations", others))
     return [{"id": i, "title": t} for i, t in named], others, ", ".join(parts)
