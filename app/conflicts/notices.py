@@ -37,29 +37,28 @@ def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime
         )
     }
     ours = event.host_department_ids
-    for conflict in clashes:
+    # One notification per other event, naming the weightiest reason (NOTIFIED_KINDS order).
+    reason: dict[int, str] = {}
+    for conflict in sorted(clashes, key=lambda c: NOTIFIED_KINDS.index(c.kind)):
         for other_id in conflict.event_ids:
-            other = others.get(other_id)
-            if (
-                other is None
-                or other.status == Status.CANCELLED
-                or other.host_department_ids & ours
-            ):
-                continue
-            hosts = other.host_department_ids
-            masked = event.visibility == Visibility.CONFIDENTIAL
-            notify(
-                department_staff(hosts),
-                "conflict",
-                params={
-                    "event": other.title,
-                    "other": event.title,
-                    "other_masked": masked,
-                    "department": event.department.name,
-                    "conflict": conflict.kind,
-                },
-                url=f"/events/{other.id}",
-                cause=f"conflict:{conflict.kind}:{event.id}:{other.id}:{event.sequence}",
-                now=now,
-                actor=actor,
-            )
+            reason.setdefault(other_id, conflict.kind)
+    masked = event.visibility == Visibility.CONFIDENTIAL
+    for other_id, kind in reason.items():
+        other = others.get(other_id)
+        if other is None or other.status == Status.CANCELLED or other.host_department_ids & ours:
+            continue
+        notify(
+            department_staff(other.host_department_ids),
+            "conflict",
+            params={
+                "event": other.title,
+                "other": event.title,
+                "other_masked": masked,
+                "department": event.department.name,
+                "conflict": kind,
+            },
+            url=f"/events/{other.id}",
+            cause=f"conflict:{event.id}:{other.id}:{event.sequence}",
+            now=now,
+            actor=actor,
+        )

@@ -52,15 +52,20 @@ def _language(user: User) -> str:
     return user.locale if user.locale in ("de", "en") else "de"
 
 
-def mail_now(notes: list[Notification], users: dict[int, User], *, now: datetime) -> None:
+def mail_now(notification_ids: list[int], *, now: datetime) -> None:
     """Queue one mail per notification delivered immediately (composed at delivery)."""
-    if not notes:
+    if not notification_ids:
         return
-    enqueue_refs(
-        db.session, [(users[n.user_id].email, n.id) for n in notes], kind=MAIL_KIND, now=now
+    recipients = db.session.execute(
+        select(User.email, Notification.id)
+        .join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(notification_ids))
+    ).all()
+    enqueue_refs(db.session, [tuple(r) for r in recipients], kind=MAIL_KIND, now=now)
+    db.session.execute(
+        update(Notification).where(Notification.id.in_(notification_ids)).values(mailed_at=now),
+        execution_options={"synchronize_session": False},
     )
-    for note in notes:
-        note.mailed_at = now
 
 
 def send_digests(*, now: datetime) -> int:

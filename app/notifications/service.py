@@ -8,30 +8,44 @@ when two transactions race. Whoever caused the change is never notified.
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    Row,
+    String,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import Role, User
 from app.extensions import db
 from app.notifications import kinds
 from app.notifications.models import Notification, NotificationSetting
+from app.sqltypes import UTCDateTime
 
 
-def modes_for(users: list[User], kind: str) -> dict[int, str]:
-    """Return each user's mode for the kind: their choice, else their role's default."""
-    chosen = dict(
-        db.session.execute(
-            select(NotificationSetting.user_id, NotificationSetting.mode).where(
-                NotificationSetting.user_id.in_([u.id for u in users]),
-                NotificationSetting.kind == kind,
-            )
-        ).all()
-    )
-    return {u.id: chosen.get(u.id) or kinds.default_mode(u.role, kind) for u in users}
+def _default_mode(kind: str) -> ColumnElement:
+    """SQL: the role's default mode for the kind (see kinds.DEFAULTS)."""
+    users = User.__table__
+    defaults = {role.value: kinds.default_mode(role, kind) for role in Role}
+    return case(defaults, value=users.c.role, else_=kinds.OFF)
+
+
+def department_staff(department_ids: Iterable[int]) -> ColumnElement[bool]:
+    """SQL condition on users: the staff of the departments (who act for "our" events)."""
+    ids = set(department_ids)
+    return and_(User.department_id.in_(ids), User.role == Role.STAFF) if ids else false()
 
 
 def notify(
-    recipients: Iterable[User],
+    recipients: Iterable[User] | ColumnElement[bool],
     kind: str,
     *,
     params: dict,
@@ -40,65 +54,61 @@ def notify(
     now: datetime,
     actor: User | None = None,
     contact_id: int | None = None,
-) -> list[Notification]:
+) -> list[Row]:
     """Notify active users (not the actor, not those who turned the kind off) of one cause.
 
-    ``contact_id`` names the guest the facts are about (erasure deletes such notifications).
-    Returns the notifications created now; those marked immediate are mailed by the caller's
-    transaction through the outbox (app/notifications/mails.py).
+    ``recipients`` are users or a condition on users (``department_staff``). One INSERT …
+    SELECT writes a row per recipient with the mode the user chose (else the role's default),
+    skipping recipients already notified of the cause; the immediate ones are queued as mails
+    in two more statements (app/notifications/mails.py), so a cause costs the same few
+    statements for one recipient or fifty. ``contact_id`` names the guest the facts are about
+    (erasure deletes such notifications). Returns (id, user_id, delivery) of the rows created.
     """
     if kind not in kinds.KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    actor_id = getattr(actor, "id", None)
-    users = {u.id: u for u in recipients if u.active and u.id != actor_id}
-    if not users:
-        return []
-    modes = modes_for(list(users.values()), kind)
-    rows = [
-        {
-            "user_id": uid,
-            "kind": kind,
-            "params": params,
-            "url": url,
-            "cause": cause[:200],
-            "contact_id": contact_id,
-            "delivery": mode,
-            "created_at": now,
-        }
-        for uid, mode in modes.items()
-        if mode != kinds.OFF
-    ]
-    if not rows:
-        return []
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(Notification)
-        .on_conflict_do_nothing(index_elements=["user_id", "cause"])
-        .returning(Notification.id)
-    )
-    # One statement for all recipients; a repeated cause returns no id for that recipient.
-    created = list(db.session.scalars(statement, rows))
-    if not created:
-        return []
-    notes = db.session.scalars(select(Notification).where(Notification.id.in_(created))).all()
-    from app.notifications.mails import mail_now  # mails word the notification; they import us
-
-    mail_now([n for n in notes if n.delivery == kinds.IMMEDIATE], users, now=now)
-    return list(notes)
-
-
-def department_staff(department_ids: Iterable[int]) -> list[User]:
-    """Return the active staff of the departments (those who act for "our" events)."""
-    ids = set(department_ids)
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(User).where(
-                User.department_id.in_(ids), User.role == Role.STAFF, User.active.is_(True)
+    users, settings = User.__table__, NotificationSetting.__table__
+    if isinstance(recipients, ColumnElement):
+        chosen = recipients
+    else:
+        ids = [u.id for u in recipients]
+        if not ids:
+            return []
+        chosen = users.c.id.in_(ids)
+    mode = func.coalesce(settings.c.mode, _default_mode(kind))
+    source = (
+        select(
+            users.c.id,
+            literal(kind, String),
+            literal(params, JSON),
+            literal(url, String),
+            literal(cause[:200], String),
+            literal(contact_id, Integer),
+            mode,
+            literal(now, UTCDateTime()),
+        )
+        .select_from(
+            users.outerjoin(
+                settings, and_(settings.c.user_id == users.c.id, settings.c.kind == kind)
             )
         )
+        .where(chosen, users.c.active.is_(True), mode != kinds.OFF)
     )
+    if getattr(actor, "id", None) is not None:
+        source = source.where(users.c.id != actor.id)
+    table = Notification.__table__
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    names = ["user_id", "kind", "params", "url", "cause", "contact_id", "delivery", "created_at"]
+    statement = (
+        dialect.insert(table)
+        .from_select(names, source)
+        .on_conflict_do_nothing(index_elements=["user_id", "cause"])
+        .returning(table.c.id, table.c.user_id, table.c.delivery)
+    )
+    created = db.session.execute(statement).all()
+    from app.notifications.mails import mail_now  # mails word the notification; they import us
+
+    mail_now([row.id for row in created if row.delivery == kinds.IMMEDIATE], now=now)
+    return created
 
 
 def unread_count(user: User) -> int:
