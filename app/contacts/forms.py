@@ -18,25 +18,13 @@ from wtforms.validators import Length, NumberRange, Optional
 from app.accounts.forms import LANGUAGE_CHOICES
 from app.contacts.cap import MAX_CAP
 from app.contacts.merges import CHOOSABLE
-from app.contacts.models import Contact
+from app.contacts.models import NAME_AND_ADDRESS_FIELDS, Contact
 from app.contacts.validation import ContactInput
 from app.form_choices import as_choices
 from app.input_guard import CleanText, OneLine
 
 SALUTATIONS = ("Frau", "Herr")
-TEXT_FIELDS = (
-    "salutation",
-    "title",
-    "office_title",
-    "first_name",
-    "name_particle",
-    "last_name",
-    "email",
-    "organisation",
-    "function",
-    "phone",
-    "notes",
-)
+TEXT_FIELDS = (*NAME_AND_ADDRESS_FIELDS, "notes")
 
 
 class ContactForm(FlaskForm):

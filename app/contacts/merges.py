@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from app.audit import record
 from app.audit.personal import diff
 from app.contacts import dedup, hooks
-from app.contacts.models import Contact, ContactAddress, ContactMerge
+from app.contacts.models import NAME_AND_ADDRESS_FIELDS, Contact, ContactAddress, ContactMerge
 from app.contacts.operations import (
     FILLABLE,
     ContactLocked,
@@ -27,18 +27,7 @@ from app.errors import ValidationError
 from app.extensions import db
 
 # Fields whose value the person merging chooses when the two contacts differ (form order).
-CHOOSABLE = (
-    "salutation",
-    "title",
-    "office_title",
-    "first_name",
-    "name_particle",
-    "last_name",
-    "email",
-    "organisation",
-    "function",
-    "phone",
-)
+CHOOSABLE = NAME_AND_ADDRESS_FIELDS
 SURVIVOR, MERGED = "survivor", "merged"
 # The survivor's columns a merge may change: kept before and after it, so that undo restores them.
 SNAPSHOT = (

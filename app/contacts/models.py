@@ -34,6 +34,22 @@ class Tag(db.Model):
     match_key: Mapped[str] = mapped_column(String(240), default=_tag_key_of_name)
 
 
+# The person's own fields in form order, one list for the form, the merge, the audit log and
+# the access export (each adds what it needs beyond them).
+NAME_AND_ADDRESS_FIELDS = (
+    "salutation",
+    "title",
+    "office_title",
+    "first_name",
+    "name_particle",
+    "last_name",
+    "email",
+    "organisation",
+    "function",
+    "phone",
+)
+
+
 class Contact(db.Model):
     """A person (or a shared role mailbox) who can be invited."""
 

@@ -2,25 +2,10 @@
 
 from app.audit import record
 from app.audit.personal import created, diff
-from app.contacts.models import Contact
+from app.contacts.models import NAME_AND_ADDRESS_FIELDS, Contact
 
 # What the audit log compares before and after a change (keys, flags and timestamps are derived).
-AUDITED = (
-    "salutation",
-    "title",
-    "office_title",
-    "first_name",
-    "name_particle",
-    "last_name",
-    "email",
-    "organisation",
-    "function",
-    "phone",
-    "language",
-    "vip",
-    "do_not_invite",
-    "notes",
-)
+AUDITED = (*NAME_AND_ADDRESS_FIELDS, "language", "vip", "do_not_invite", "notes")
 
 
 def audited_values(contact: Contact) -> dict:

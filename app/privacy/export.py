@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 from sqlalchemy import func, or_, select
 
 from app.audit.models import AuditEntry
-from app.contacts.models import Contact
+from app.contacts.models import NAME_AND_ADDRESS_FIELDS, Contact
 from app.extensions import db
 from app.inbound.models import InboundMessage
 from app.invitations.models import Invitation
@@ -20,16 +20,7 @@ from app.mail.models import OutboxMessage
 from app.privacy.erasure import cluster_of
 
 CONTACT_FIELDS = (
-    "salutation",
-    "title",
-    "office_title",
-    "first_name",
-    "name_particle",
-    "last_name",
-    "email",
-    "organisation",
-    "function",
-    "phone",
+    *NAME_AND_ADDRESS_FIELDS,
     "language",
     "vip",
     "do_not_invite",
