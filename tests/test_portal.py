@@ -125,6 +125,9 @@ def test_filters_and_their_combination(client):
         "Delta",
     ]
     assert _titles(client, base + "access=induction_loop") == ["Gamma"]
+    # Plain German links for a press release: barrierefrei means step-free, kostenlos free.
+    assert _titles(client, base + "barrierefrei=1") == ["Alpha", "Beta", "Delta"]
+    assert _titles(client, base + "kostenlos=1&barrierefrei=1") == ["Alpha", "Delta"]
     assert _titles(client, base + "free=1&district=nord") == ["Alpha", "Delta"]
     assert _titles(
         client, base + f"free=1&district=nord&to={(later - timedelta(days=1)):%Y-%m-%d}"

@@ -53,8 +53,8 @@ class PortalFilter:
             district=(args.get("district") or None),
             category=(args.get("category") or None),
             audience=(args.get("audience") or None),
-            free=args.get("free") == "1",
-            access=[a for a in ACCESS_FLAGS if a in args.getlist("access")],
+            free="1" in (args.get("free"), args.get("kostenlos")),
+            access=[a for a in ACCESS_FLAGS if a in _access(args)],
             page=min(page, MAX_PAGE),
         )
 
@@ -70,6 +70,15 @@ class PortalFilter:
             or self.free
             or self.access
         )
+
+
+def _access(args) -> set[str]:
+    """Return the accessibility flags asked for; ``barrierefrei=1`` (a plain German link) means
+    step-free access, the one most visitors mean by the word."""
+    flags = set(args.getlist("access"))
+    if args.get("barrierefrei") == "1":
+        flags.add("step_free")
+    return flags
 
 
 def public_events(flt: PortalFilter, today: date, tz: str, dialect: str) -> Select:
