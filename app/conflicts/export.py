@@ -11,6 +11,7 @@ from app.conflicts.facts import EventFacts
 from app.conflicts.listing import Listed
 from app.dates import format_day
 from app.events.walltime import utc_to_local
+from app.spreadsheet import safe_cell
 
 HEADERS = [
     _l("Kind"),
@@ -41,12 +42,6 @@ STATE_LABELS = {
     "stale": _l("Changed since the review"),
 }
 MAX_OTHERS = 20
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value: str) -> str:
-    """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _time(event: EventFacts, tz: str) -> str:
@@ -81,7 +76,7 @@ def row(item: Listed, describe: Describer, tz: str) -> list[str]:
         str(c.message),
         str(STATE_LABELS[state]),
     ]
-    return [_safe(value) for value in values]
+    return [safe_cell(value) for value in values]
 
 
 def to_csv(items: list[Listed], viewer, tz: str) -> bytes:

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from app.dates import format_day
 from app.invitations.guestlist import source_label
 from app.invitations.models import ANSWER_LABELS, ERASED_LABEL, WITHDRAWN_LABEL, Invitation
+from app.spreadsheet import safe_cell
 
 HEADERS = [
     _l("Salutation"),
@@ -57,16 +58,6 @@ def headers(counts: Fatigue | None) -> list[str]:
     return result + [counts.header()] if counts is not None else result
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(value) -> object:
-    """Neutralise text that a spreadsheet would run as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 class _Erased:
     """The name fields of an erased guest: only the surname column says so."""
 
@@ -88,7 +79,7 @@ def rows(invitations: list[Invitation], tz: str, counts: Fatigue | None = None) 
         departments = ", ".join(link.department.name for link in inv.departments)
         result.append(
             [
-                _safe(v)
+                safe_cell(v)
                 for v in (
                     c.salutation,
                     c.title,
