@@ -11,6 +11,7 @@ from app.audit.models import ACTOR_TYPES, AuditEntry
 from app.errors import ValidationError
 from app.extensions import db
 from app.input_guard import is_one_line, parse_id, parse_moment
+from app.paging import Page
 
 PER_PAGE = 50
 MAX_TEXT = 254
@@ -87,26 +88,6 @@ def filtered(flt: AuditFilter, tz: str) -> Select:
         inclusive = isinstance(flt.end, datetime)
         query = query.where(AuditEntry.at <= bound if inclusive else AuditEntry.at < bound)
     return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-
-
-@dataclass
-class Page:
-    """One page of entries with the total."""
-
-    items: list[AuditEntry]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        """Return True when a later page exists."""
-        return self.page * self.per_page < self.total
-
-    @property
-    def pages(self) -> int:
-        """Return the number of pages (at least one)."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def page_of(query: Select, page: int = 1, per_page: int = PER_PAGE) -> Page:

@@ -1,35 +1,14 @@
 """Reading the address book: search by name, email, organisation and tag, a page at a time."""
 
-from dataclasses import dataclass
-
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.contacts import hooks
 from app.contacts.dedup import name_tokens, tag_key
 from app.contacts.models import Contact, ContactAddress, Tag
+from app.paging import Page
 
 PER_PAGE = 50
-
-
-@dataclass
-class Page:
-    """One page of search results."""
-
-    items: list[Contact]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def has_next(self) -> bool:
-        """Return True when more results follow."""
-        return self.page * self.per_page < self.total
-
-    @property
-    def pages(self) -> int:
-        """Return the number of pages."""
-        return max(1, -(-self.total // self.per_page))
 
 
 def _matches(q: str):

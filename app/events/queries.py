@@ -101,6 +101,17 @@ def text_match(q: str, viewer) -> ColumnElement[bool]:
     return and_(*conditions)
 
 
+def for_audience(code: str) -> ColumnElement[bool]:
+    """SQL condition: the event is for the audience with this code."""
+    return exists(
+        select(1).where(
+            event_audiences.c.event_id == Event.id,
+            event_audiences.c.audience_id == Audience.id,
+            Audience.code == code,
+        )
+    )
+
+
 def apply_filter(query: Select, flt: CalendarFilter, viewer=None) -> Select:
     """Narrow a select of events by the filter (searching as `viewer`, by default anonymous)."""
     if flt.departments:
@@ -114,15 +125,7 @@ def apply_filter(query: Select, flt: CalendarFilter, viewer=None) -> Select:
     if flt.venue_id:
         query = query.where(Event.venue_id == flt.venue_id)
     if flt.audience:
-        query = query.where(
-            exists(
-                select(1).where(
-                    event_audiences.c.event_id == Event.id,
-                    event_audiences.c.audience_id == Audience.id,
-                    Audience.code == flt.audience,
-                )
-            )
-        )
+        query = query.where(for_audience(flt.audience))
     if flt.category:
         query = query.where(Event.category_id.in_(select(Category.id).filter_by(code=flt.category)))
     if flt.status:

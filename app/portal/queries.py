@@ -4,16 +4,17 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
 
 from app.events import policy
-from app.events.models import Event, event_audiences
+from app.events.models import Event
+from app.events.queries import for_audience
 from app.events.walltime import day_bounds
 from app.input_guard import parse_day, parse_id
 from app.portal import search
 from app.venues.models import Venue
-from app.vocabularies.models import Audience, Category, District
+from app.vocabularies.models import Category, District
 
 PER_PAGE = 20
 MAX_PAGE = 500  # deeper pages are not offered (a search narrows better)
@@ -99,15 +100,7 @@ def public_events(flt: PortalFilter, today: date, tz: str, dialect: str) -> Sele
     if flt.category:
         query = query.where(Event.category_id.in_(select(Category.id).filter_by(code=flt.category)))
     if flt.audience:
-        query = query.where(
-            exists(
-                select(1).where(
-                    event_audiences.c.event_id == Event.id,
-                    event_audiences.c.audience_id == Audience.id,
-                    Audience.code == flt.audience,
-                )
-            )
-        )
+        query = query.where(for_audience(flt.audience))
     if flt.free:
         query = query.where(Event.free.is_(True))
     if flt.access:
