@@ -96,14 +96,15 @@ class Config:
     # Retention per data class (`flask privacy purge`, daily; the dry run is /privacy/retention):
     # RSVP comments and needs after the event ends, answers of past events reduced to counts,
     # sent mail bodies after delivery (headers kept), contacts with no invitation and no change
-    # (deleted, or listed for review), audit entries. Batches of RETENTION_BATCH_SIZE rows, one
-    # short transaction each.
+    # (deleted, or listed for review), audit entries, notifications. Batches of
+    # RETENTION_BATCH_SIZE rows, one short transaction each.
     RETENTION_RSVP_TEXT_DAYS = int(os.environ.get("RETENTION_RSVP_TEXT_DAYS", "30"))
     RETENTION_ANSWERS_MONTHS = int(os.environ.get("RETENTION_ANSWERS_MONTHS", "24"))
     RETENTION_MAIL_BODY_DAYS = int(os.environ.get("RETENTION_MAIL_BODY_DAYS", "30"))
     RETENTION_CONTACTS_MONTHS = int(os.environ.get("RETENTION_CONTACTS_MONTHS", "36"))
     RETENTION_CONTACTS_MODE = os.environ.get("RETENTION_CONTACTS_MODE", "delete")
     RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS", "24"))
+    RETENTION_NOTIFICATIONS_DAYS = int(os.environ.get("RETENTION_NOTIFICATIONS_DAYS", "180"))
     RETENTION_BATCH_SIZE = int(os.environ.get("RETENTION_BATCH_SIZE", "2000"))
     # The privacy notice (/datenschutz): who is responsible, and the data protection officer.
     PRIVACY_CONTROLLER_NAME = os.environ.get("PRIVACY_CONTROLLER_NAME", "Stadtverwaltung")

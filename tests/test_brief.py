@@ -188,3 +188,25 @@ def test_the_command_queues_nothing_for_an_empty_calendar(app, runner):
     result = runner.invoke(args=["brief", "send"])
     assert result.exit_code == 0 and "Queued 0 brief mail(s)." in result.output
     assert _outbox() == []
+
+
+def test_pending_co_hosting_requests_reach_those_who_made_or_may_answer_them(city):
+    from app.cohosting.operations import ask
+
+    ev, staff = city["events"], city["staff"]
+    ask(ev["new"], actor=staff["c"], message="Gemeinsam?", department_code=None, now=RECENT)
+    ask(ev["old"], actor=staff["b"], message="", department_code=None, now=RECENT)
+    past = make_event(staff["a"], title="Vorbei", start=_at(1, 8), now=OLD, status="published")
+    ask(past, actor=staff["c"], message="", department_code=None, now=OLD)  # over: left out
+    comms = build(make_user(Role.COMMS), NOW)
+    assert [(r.event.title, r.department.name) for r in comms.requests] == [
+        ("Bürgerdialog Hörde", "Amt C"),
+        ("Herbstkonzert", "Amt B"),
+    ]
+    assert [r.event.title for r in build(staff["b"], NOW).requests] == [
+        "Bürgerdialog Hörde",  # Amt B hosts it and may answer
+        "Herbstkonzert",  # Amt B asked
+    ]
+    assert [r.event.title for r in build(make_user(Role.STAFF), NOW).requests] == []
+    page = build(staff["c"], NOW)
+    assert page.has_news and [r.department.name for r in page.requests] == ["Amt C"]

@@ -15,7 +15,7 @@ from app.inbound.models import State
 from app.mail.models import OutboxMessage
 from app.mail.worker import deliver
 from app.notifications import kinds, service
-from app.notifications.mails import send_digests
+from app.notifications.mails import feed_immediate, send_digests
 from app.notifications.models import Notification
 from tests.factories import (
     NOW,
@@ -251,6 +251,48 @@ def test_a_confidential_clash_names_the_event_reserved(app):
     )
     (text,) = _inbox(ours)
     assert "„Reserviert“" in text and "Geheim" not in text
+    stored = db.session.scalar(select(Notification.params))
+    assert "Geheim" not in str(stored)  # the title is not kept where it may not be shown
+
+
+def test_a_clash_tells_the_co_hosts_but_not_a_department_hosting_both_events(app):
+    ours, cohost, outsider = make_user(), make_user(), make_user()
+    colleague = make_user(department=cohost.department)
+    hall = make_venue()
+    start = datetime(2027, 3, 6, 18, 0)
+    reading = make_event(ours, title="Lesung", venue_id=hall.id, start=start)
+    reading.co_hosts.append(cohost.department)
+    set_status(reading, Status.PUBLISHED, actor=ours, now=NOW)
+    make_event(cohost, title="Konzert", status="published", venue_id=hall.id, start=start)
+    assert _inbox(ours) == [] and _inbox(colleague) == []  # the co-host clashes with itself
+    make_event(outsider, title="Vortrag", status="published", venue_id=hall.id, start=start)
+    assert [t.split("“")[0] for t in _inbox(ours)] == ["„Lesung"]
+    assert sorted(t.split("“")[0] for t in _inbox(colleague)) == ["„Konzert", "„Lesung"]
+
+
+def test_immediate_mails_are_queued_by_the_delivery_worker_once(app):
+    user, digest_reader = make_user(), make_user(Role.COMMS)
+    _notify([user, digest_reader])
+    assert _count(OutboxMessage) == 0  # the cause's transaction writes only the notification
+    db.session.commit()
+    assert feed_immediate_now() == 1 and feed_immediate_now() == 0
+    row = db.session.scalar(select(OutboxMessage))
+    note = db.session.scalar(select(Notification).where(Notification.user_id == user.id))
+    assert (row.recipient, row.kind, row.ref_id) == (user.email, "notification", note.id)
+    assert row.message_id.startswith("<") and row.message_id.endswith("@stadt.test>")
+    assert note.mailed_at is not None
+    comms_note = db.session.scalar(
+        select(Notification).where(Notification.user_id == digest_reader.id)
+    )
+    assert comms_note.mailed_at is None  # comms read it in the daily digest
+
+
+def feed_immediate_now() -> int:
+    """Run the notifications' feeder as the delivery worker does before a claim."""
+    with db.engine.begin() as connection:
+        queued = feed_immediate(connection, NOW)
+    db.session.expire_all()
+    return queued
 
 
 def test_comms_publishing_over_a_warning_or_cancelling_notifies_the_department(app):

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.inbound.models import InboundMessage, Kind, State
 from app.invitations.models import Invitation
 from app.mail.models import MailStatus, OutboxMessage
+from app.notifications.models import Notification
 from app.privacy.retention import months_before, run
 from tests.factories import NOW, login, make_contact, make_event, make_invitation, make_user
 
@@ -173,6 +174,25 @@ def _snapshot() -> dict:
     return {t: sorted(map(tuple, db.session.execute(text(f"SELECT * FROM {t}")))) for t in tables}
 
 
+def test_notifications_go_after_the_notification_period(app):
+    staff = make_user()
+    for n, written in enumerate((NOW - timedelta(days=181), NOW - timedelta(days=179))):
+        db.session.add(
+            Notification(
+                user_id=staff.id,
+                kind="guest_clash",
+                params={"guest": "Frau Muster", "event": "Fest", "department": "Amt"},
+                url="/events/1",
+                cause=f"retention:{n}",
+                delivery="digest",
+                created_at=written,
+            )
+        )
+    db.session.commit()
+    assert _run(app, NOW).counts()["notifications"] == 1
+    assert [n.cause for n in db.session.scalars(select(Notification))] == ["retention:1"]
+
+
 def test_the_dry_run_counts_everything_and_changes_nothing(app, runner):
     _guest_with_notes()
     _sent_mail(NOW)
@@ -242,7 +262,7 @@ def test_the_retention_page_shows_periods_and_counts(app, browser, role):
     response = browser.get("/privacy/retention")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for name in ("rsvp_text", "mail_bodies", "contacts", "audit", "inbound"):
+    for name in ("rsvp_text", "mail_bodies", "contacts", "audit", "inbound", "notifications"):
         assert f'id="class-{name}"' in page
     assert "30 Tage" in page or "30 days" in page
     assert 'href="/privacy/retention"' in page  # in the navigation of both roles

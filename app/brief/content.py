@@ -1,10 +1,11 @@
 """What the weekly brief says, for one viewer: a handful of set-based queries.
 
 The next four weeks (local days from ``now``): events new or changed in the last seven days,
-open conflicts by severity (duplicates apart), events with VIP guests, guests invited by three
-or more departments, and weekday evenings without a large event. A viewer sees what they may
-see: events by ``details_clause``, conflicts as the conflict view shows them, and guests only
-when the viewer's own department invited them too (comms and admin see all).
+open conflicts by severity (duplicates apart), pending co-hosting requests, events with VIP
+guests, guests invited by three or more departments, and weekday evenings without a large event.
+A viewer sees what they may see: events by ``details_clause``, conflicts as the conflict view
+shows them, co-hosting requests their department made or may answer, and guests only when the
+viewer's own department invited them too (comms and admin see all).
 """
 
 from collections import defaultdict
@@ -14,9 +15,10 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
+from app.cohosting.models import CohostRequest, RequestState
 from app.conflicts.listing import Listed, conflicts_between
 from app.contacts.models import Contact
-from app.events.models import Event, Status
+from app.events.models import Event, Status, event_cohosts
 from app.events.policy import details_clause
 from app.events.walltime import range_bounds, utc_to_local
 from app.extensions import db
@@ -50,6 +52,7 @@ class Brief:
     changed: list[Event] = field(default_factory=list)
     conflicts: dict[str, list[Listed]] = field(default_factory=dict)
     duplicates: list[Listed] = field(default_factory=list)
+    requests: list[CohostRequest] = field(default_factory=list)
     vip: list[tuple[Event, int]] = field(default_factory=list)
     guests: list[Guest] = field(default_factory=list)
     free_evenings: list[date] = field(default_factory=list)
@@ -62,6 +65,7 @@ class Brief:
             or self.changed
             or any(self.conflicts.values())
             or self.duplicates
+            or self.requests
             or self.vip
             or self.guests
         )
@@ -102,6 +106,36 @@ def _conflicts(viewer, first: date, last: date) -> tuple[dict[str, list[Listed]]
         else:
             by_severity[item.conflict.severity.value].append(item)
     return by_severity, duplicates
+
+
+def _requests(viewer, now: datetime) -> list[CohostRequest]:
+    """Return the pending co-hosting requests for events not yet over, oldest first.
+
+    Comms and admin see all; others those their department made or whose event it hosts (and
+    so may answer), for events they may see.
+    """
+    query = (
+        select(CohostRequest)
+        .join(Event, Event.id == CohostRequest.event_id)
+        .where(
+            CohostRequest.state == RequestState.PENDING,
+            Event.status != Status.CANCELLED,
+            Event.ends_at > now,
+            details_clause(viewer),
+        )
+        .order_by(CohostRequest.created_at, CohostRequest.id)
+    )
+    if not getattr(viewer, "sees_everything", False):
+        ours = viewer.department_id
+        cohosted = select(event_cohosts.c.event_id).where(event_cohosts.c.department_id == ours)
+        query = query.where(
+            or_(
+                CohostRequest.department_id == ours,
+                Event.department_id == ours,
+                Event.id.in_(cohosted),
+            )
+        )
+    return list(db.session.scalars(query))
 
 
 def _vip(viewer, first: date, last: date) -> list[tuple[Event, int]]:
@@ -188,6 +222,7 @@ def build(viewer, now: datetime) -> Brief:
     brief = Brief(first=first, last=last, since=now - timedelta(days=7))
     brief.new, brief.changed = _new_and_changed(viewer, first, last, brief.since)
     brief.conflicts, brief.duplicates = _conflicts(viewer, first, last)
+    brief.requests = _requests(viewer, now)
     brief.vip = _vip(viewer, first, last)
     brief.guests = _guests(viewer, first, last)
     brief.free_evenings = _free_evenings(first, last)

@@ -11,15 +11,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.mail.models import MailStatus, OutboxMessage
 
+# Queues the mails that rows of a feature package have become due for (a notification to be
+# mailed at once), in the transaction of the given connection; returns how many it queued.
+Feeder = Callable[[Connection, datetime], int]
 # Returns the mail's bytes, or None when it is no longer wanted (the worker then drops the row).
 Renderer = Callable[[Session, OutboxMessage, datetime], bytes | None]
 # Loads what a batch of rows needs in one query; the result is held while the batch renders.
 Preparer = Callable[[Session, list[OutboxMessage]], Any]
 
+_feeders: dict[str, Feeder] = {}
 _renderers: dict[str, Renderer] = {}
 _preparers: dict[str, Preparer] = {}
 outbox = OutboxMessage.__table__
@@ -43,6 +48,20 @@ def register(kinds: Iterable[str], render: Renderer, *, prepare: Preparer | None
             _preparers[kind] = prepare
         else:
             _preparers.pop(kind, None)
+
+
+def register_feeder(name: str, feed: Feeder) -> None:
+    """Have the delivery worker call ``feed`` before each claim (every app start calls it)."""
+    _feeders[name] = feed
+
+
+def feed(connection_factory: Callable[[], Any], now: datetime) -> int:
+    """Run every feeder, each in its own transaction; return how many mails they queued."""
+    queued = 0
+    for feeder in _feeders.values():
+        with connection_factory() as connection:
+            queued += feeder(connection, now)
+    return queued
 
 
 def render(session: Session, row: OutboxMessage, now: datetime) -> bytes | None:

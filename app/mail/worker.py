@@ -180,6 +180,7 @@ class DeliveryWorker:
         with connection as self.conn:
             self._settle()
             now = self.now_fn()
+            renderers.feed(db.engine.begin, now)  # e.g. notifications due to be mailed
             batch = claim(
                 self.conn,
                 worker_id=self.worker_id,

@@ -1,8 +1,10 @@
 """Notification mails through the outbox: at once per immediate notification, or a daily digest.
 
-Queueing is one INSERT for all recipients (``outbox.enqueue_refs``); the text is composed when
-the delivery worker sends, in the recipient's language, by the renderers registered for the two
-kinds. So a cause that notifies forty people costs two statements, not forty composed mails.
+A cause writes only its notifications; the delivery worker queues the immediate ones' mails
+before each claim, many in one statement (``feed_immediate``), and the digest command the
+daily ones. The text is composed when the worker sends, in the recipient's language, by the
+renderers registered for the two kinds. So a cause that notifies forty people costs one
+statement, not forty composed mails.
 """
 
 from datetime import UTC, datetime
@@ -12,16 +14,29 @@ from email.utils import format_datetime, formataddr
 from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import (
+    FromClause,
+    Insert,
+    Integer,
+    String,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.extensions import db
 from app.mail import renderers
-from app.mail.models import OutboxMessage
+from app.mail.models import MailStatus, OutboxMessage
 from app.mail.outbox import enqueue_refs
 from app.notifications import kinds
 from app.notifications.models import Notification
+from app.sqltypes import UTCDateTime
 
 MAIL_KIND = "notification"
 DIGEST_KIND = "notification_digest"
@@ -52,20 +67,72 @@ def _language(user: User) -> str:
     return user.locale if user.locale in ("de", "en") else "de"
 
 
-def mail_now(notification_ids: list[int], *, now: datetime) -> None:
-    """Queue one mail per notification delivered immediately (composed at delivery)."""
-    if not notification_ids:
-        return
-    recipients = db.session.execute(
-        select(User.email, Notification.id)
-        .join(User, User.id == Notification.user_id)
-        .where(Notification.id.in_(notification_ids))
-    ).all()
-    enqueue_refs(db.session, [tuple(r) for r in recipients], kind=MAIL_KIND, now=now)
-    db.session.execute(
-        update(Notification).where(Notification.id.in_(notification_ids)).values(mailed_at=now),
-        execution_options={"synchronize_session": False},
+# Immediate notifications queued per worker round; a backlog is worked off over a few rounds.
+FEED_LIMIT = 1000
+
+
+def feed_immediate(connection: Connection, now: datetime) -> int:
+    """Queue a mail for each notification to be mailed at once, and mark it mailed.
+
+    The delivery worker calls this before each claim (``renderers.register_feeder``), so a
+    notification written in its cause's transaction is mailed within the worker's poll
+    interval. Marking and queueing are one statement on PostgreSQL (rows another worker is
+    queueing are skipped), two in the caller's transaction on SQLite. Returns the mails queued.
+    """
+    table = Notification.__table__
+    due = (
+        select(table.c.id)
+        .where(table.c.delivery == kinds.IMMEDIATE, table.c.mailed_at.is_(None))
+        .order_by(table.c.id)
+        .limit(FEED_LIMIT)
     )
+    postgres = connection.dialect.name == "postgresql"
+    mark = update(table).values(mailed_at=now)
+    if postgres:
+        marked = (
+            mark.where(table.c.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
+            .returning(table.c.id, table.c.user_id)
+            .cte("marked")
+        )
+        # The marking UPDATE must lead the statement (PostgreSQL runs it exactly once).
+        statement = _queue(marked, now=now, postgres=True).add_cte(marked)
+        return len(connection.execute(statement.returning(OutboxMessage.__table__.c.id)).all())
+    marking = mark.where(table.c.id.in_(due.scalar_subquery())).returning(table.c.id)
+    ids = list(connection.scalars(marking))
+    if not ids:
+        return 0
+    marked = select(table.c.id, table.c.user_id).where(table.c.id.in_(ids)).subquery()
+    return connection.execute(_queue(marked, now=now, postgres=False)).rowcount
+
+
+def _queue(notifications: FromClause, *, now: datetime, postgres: bool) -> Insert:
+    """Return INSERT … SELECT of one outbox row per notification (id, user_id) given.
+
+    The mail is composed at delivery (``render_one``); the Message-ID is drawn by the database.
+    """
+    domain = current_app.config["MAIL_DOMAIN"]
+    if postgres:
+        token = func.replace(cast(func.gen_random_uuid(), String), "-", "")
+    else:
+        token = func.lower(func.hex(func.randomblob(16)))
+    message_id = literal("<", String) + token + literal(f"@{domain}>", String)
+    users = User.__table__
+    rows = select(
+        users.c.email,
+        literal(MAIL_KIND, String),
+        notifications.c.id,
+        literal(0, Integer),
+        message_id,
+        literal(MailStatus.QUEUED.value, String),
+        literal(0, Integer),
+        literal(now, UTCDateTime()),
+        literal("", String),
+        literal("", String),
+        literal(now, UTCDateTime()),
+    ).select_from(notifications.join(users, users.c.id == notifications.c.user_id))
+    names = ["recipient", "kind", "ref_id", "sequence", "message_id", "status", "attempts"]
+    names += ["next_attempt_at", "claimed_by", "last_error", "created_at"]
+    return insert(OutboxMessage.__table__).from_select(names, rows)
 
 
 def send_digests(*, now: datetime) -> int:
@@ -139,4 +206,5 @@ def render_digest(session: Session, row: OutboxMessage, now: datetime) -> bytes 
 def install() -> None:
     """Register the renderers of the two kinds (called at every app start)."""
     renderers.register([MAIL_KIND], render_one)
+    renderers.register_feeder("notifications", feed_immediate)
     renderers.register([DIGEST_KIND], render_digest)

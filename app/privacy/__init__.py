@@ -31,6 +31,7 @@ def register(app: Flask) -> None:
         "RETENTION_MAIL_BODY_DAYS",
         "RETENTION_CONTACTS_MONTHS",
         "RETENTION_AUDIT_MONTHS",
+        "RETENTION_NOTIFICATIONS_DAYS",
         "RETENTION_BATCH_SIZE",
     ):
         value = app.config.get(name)

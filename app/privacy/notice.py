@@ -35,6 +35,7 @@ Anzahl ohne Bezug zu Ihrer Person
 - Ihr Eintrag im Adressbuch: bis {contacts_months} Monate nach der letzten Einladung oder \
 Änderung
 - Protokolleinträge über Zugriffe und Änderungen: {audit_months} Monate
+- Interne Benachrichtigungen an Mitarbeitende, die Sie nennen: {notifications_days} Tage
 
 ## Ihre Rechte
 Sie haben das Recht auf Auskunft (Art. 15 DSGVO), Berichtigung (Art. 16), Löschung (Art. 17), \
@@ -52,6 +53,7 @@ def default_text(config: Mapping) -> str:
         mail_days=config["RETENTION_MAIL_BODY_DAYS"],
         contacts_months=config["RETENTION_CONTACTS_MONTHS"],
         audit_months=config["RETENTION_AUDIT_MONTHS"],
+        notifications_days=config["RETENTION_NOTIFICATIONS_DAYS"],
     )
 
 

@@ -1,7 +1,8 @@
 """The retention classes that need nothing but the existing tables.
 
 RSVP comments and needs after the event, sent mail bodies (headers kept), contacts with no
-invitation and no change, audit entries, and the bytes of inbound mail (``app.inbound.inbox``).
+invitation and no change, audit entries, the bytes of inbound mail (``app.inbound.inbox``) and
+notifications.
 Every purge writes at most ``limit`` rows, chosen by primary key in one statement
 (``… WHERE id IN (SELECT id … LIMIT n)``), so a batch is short whatever the table's size.
 """
@@ -23,6 +24,7 @@ from app.inbound.inbox import purge as purge_inbound
 from app.inbound.models import InboundMessage, State
 from app.invitations.models import NOTES_PREDICATE, Invitation
 from app.mail.models import BODY_KEPT_PREDICATE, MailStatus, OutboxMessage
+from app.notifications.models import Notification
 from app.privacy.retention import RetentionClass, days_before, months_before
 
 CONTACT_MODES = ("delete", "review")
@@ -229,4 +231,32 @@ INBOUND = RetentionClass(
     tables=("inbound",),
 )
 
-CORE = (RSVP_TEXT, MAIL_BODIES, CONTACTS, AUDIT, INBOUND)
+# Notifications: they may name guests ("… is also invited by …"); old ones are of no use.
+
+
+def _notifications_due(now: datetime, config: Mapping) -> Select:
+    """Select notifications written before the period."""
+    cutoff = days_before(now, config["RETENTION_NOTIFICATIONS_DAYS"])
+    return select(Notification.id).where(Notification.created_at < cutoff)
+
+
+def _notifications_purge(now: datetime, config: Mapping, limit: int) -> int:
+    """Delete a batch of old notifications, oldest first (by key: no index on the time)."""
+    batch = _notifications_due(now, config).order_by(Notification.id).limit(limit)
+    return db.session.execute(
+        delete(Notification)
+        .where(Notification.id.in_(batch.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+NOTIFICATIONS = RetentionClass(
+    name="notifications",
+    label=_l("Notifications"),
+    period=lambda c: _days(c["RETENTION_NOTIFICATIONS_DAYS"]),
+    count=lambda now, c: _count(_notifications_due(now, c)),
+    purge=_notifications_purge,
+    tables=("notifications",),
+)
+
+CORE = (RSVP_TEXT, MAIL_BODIES, CONTACTS, AUDIT, INBOUND, NOTIFICATIONS)
