@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -14,10 +14,17 @@ class Notification(db.Model):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        # At most one notification per recipient and cause, also when two transactions race.
+        # At most one notification per recipient and cause, also when two transactions race;
+        # also how a user's notifications are found (no index of its own: publishing writes a
+        # notification per staff member of a department, and each index costs, see 0021).
         UniqueConstraint("user_id", "cause"),
-        Index("ix_notifications_user_read", "user_id", "read_at"),
         Index("ix_notifications_digest", "delivery", "mailed_at"),
+        Index(
+            "ix_notifications_contact_id",
+            "contact_id",
+            postgresql_where=text("contact_id IS NOT NULL"),
+            sqlite_where=text("contact_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +37,7 @@ class Notification(db.Model):
     cause: Mapped[str] = mapped_column(String(200))
     # The guest the facts name (a guest clash, a reply waiting for review): erasing the person
     # deletes the notification with its personal facts.
-    contact_id: Mapped[int | None] = mapped_column(index=True)
+    contact_id: Mapped[int | None]
     # "immediate" (mailed at once) or "digest" (mailed with the next daily digest).
     delivery: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
