@@ -54,7 +54,8 @@ class User(UserMixin, db.Model):
             values_callable=lambda e: [m.value for m in e],
         )
     )
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # Indexed: notifications go to "the staff of these departments" (see migration 0021).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(5), default="de")
