@@ -55,15 +55,21 @@ def _tokens(message: InboundMessage, parsed: Message | None = None) -> list[str]
     return tokens
 
 
-def preload(messages: list[InboundMessage]) -> dict[str, Invitation]:
+def preload(
+    messages: list[InboundMessage], parsed: dict[int, Message] | None = None
+) -> dict[str, Invitation]:
     """Load the invitations a batch is addressed to, with contact and event, in one go.
 
-    Returns {token hash: invitation}, found by the envelope or (a file) the headers.
+    Returns {token hash: invitation}, found by the envelope or (a file) the headers;
+    ``parsed`` ({message id: parsed message}) saves reading the headers again.
     """
+    parsed = parsed or {}
     hashes = {
         token_hash(token)
         for message in messages
-        for token in _tokens(message, mime.parse_headers(message.raw or b""))
+        for token in _tokens(
+            message, parsed.get(message.id) or mime.parse_headers(message.raw or b"")
+        )
     }
     if not hashes:
         return {}
@@ -80,12 +86,14 @@ def process(
     *,
     now: datetime,
     invitations: dict[str, Invitation] | None = None,
+    parsed: Message | None = None,
 ) -> InboundMessage:
     """Classify a stored message and apply what it says; flushes, never commits.
 
-    ``invitations`` ({token hash: invitation}, from ``preload``) saves a query per message.
+    ``invitations`` ({token hash: invitation}, from ``preload``) saves a query per message,
+    ``parsed`` (the message parsed from its bytes) a second parse.
     """
-    parsed = mime.parse(message.raw or b"")
+    parsed = mime.parse(message.raw or b"") if parsed is None else parsed
     outcome = _classify(message, parsed, now, invitations or {})
     about = {"subject": mime.header(parsed, "Subject")[:300], "from": _sender(parsed)}
     message.kind, message.state = outcome.kind, outcome.state
@@ -248,6 +256,19 @@ def _calendar_reply(
         if reply is None:
             detail = {"reason": "other_event", "uid": events[0].uid}
             return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail)
+    matched = attendee_of(reply, invitation)
+    if isinstance(matched, Outcome):
+        return matched
+    checked = wanted_answer(invitation, reply, *matched)
+    if isinstance(checked, Outcome):
+        return checked
+    return _apply(invitation, reply, now, matched[1], checked)
+
+
+def attendee_of(
+    reply: itip.ReplyEvent, invitation: Invitation
+) -> tuple[itip.Attendee, dict] | Outcome:
+    """Return the guest's ATTENDEE of a reply and the detail to record, or the review outcome."""
     key = invitation.contact.email_key
     attendee = next((a for a in reply.attendees if a.key == key), None)
     if attendee is None and len(reply.attendees) == 1:
@@ -262,17 +283,13 @@ def _calendar_reply(
     }
     if attendee is None or attendee.key != key or attendee.sent_by:
         return Outcome(Kind.OTHER_SENDER, State.REVIEW, invitation, detail | {"reason": "attendee"})
-    return _apply(invitation, reply, attendee, now, detail)
+    return attendee, detail
 
 
-def _apply(
-    invitation: Invitation,
-    reply: itip.ReplyEvent,
-    attendee: itip.Attendee,
-    now: datetime,
-    detail: dict,
-) -> Outcome:
-    """Set the answer of a matched REPLY unless it is outdated or needs a person."""
+def wanted_answer(
+    invitation: Invitation, reply: itip.ReplyEvent, attendee: itip.Attendee, detail: dict
+) -> Outcome | Answer:
+    """Return the answer a matched REPLY sets, or the outcome when it is outdated or for review."""
     answer = PARTSTATS.get(attendee.partstat)
     if reply.method == "COUNTER" or answer is None:
         reason = "counter" if reply.method == "COUNTER" else attendee.partstat.lower()
@@ -282,18 +299,32 @@ def _apply(
     answered = invitation.responded_at
     if reply.dtstamp and answered and reply.dtstamp < answered:
         return _recorded(invitation, detail, "older_than_answer")
+    return answer
+
+
+def answer_values(invitation: Invitation, reply: itip.ReplyEvent, answer: Answer) -> dict:
+    """Return what ``respond`` is given for a REPLY: the companions and texts kept or not."""
     keep = answer == Answer.ACCEPTED
+    return {
+        "plus_ones": invitation.plus_ones if keep else 0,
+        "comment": reply.comment[: answers.TEXT_MAX] or invitation.comment,
+        "needs": invitation.needs,
+        "answered_at": reply.dtstamp,
+    }
+
+
+def _apply(
+    invitation: Invitation, reply: itip.ReplyEvent, now: datetime, detail: dict, answer: Answer
+) -> Outcome:
+    """Set the answer of a matched, current REPLY (``respond``); refused ones go to review."""
     try:
         result = answers.respond(
             invitation,
             answer,
             now=now,
-            plus_ones=invitation.plus_ones if keep else 0,
-            comment=reply.comment[: answers.TEXT_MAX] or invitation.comment,
-            needs=invitation.needs,
             source="mail",
             via="calendar",
-            answered_at=reply.dtstamp,
+            **answer_values(invitation, reply, answer),
         )
     except ValidationError as error:
         messages = [str(m) for ms in error.errors.values() for m in ms]
