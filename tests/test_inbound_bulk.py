@@ -8,13 +8,13 @@ auto-replies in groups); every row they leave behind must read the same.
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import app.inbound.batch as batch
 import app.inbound.inbox as inbox
 from app.audit.models import AuditEntry
 from app.extensions import db
-from app.inbound.inbox import process_pending, store
+from app.inbound.inbox import ingest, process_pending, store
 from app.inbound.models import InboundMessage
 from app.inbound.processing import preload, process
 from app.invitations.answers import respond
@@ -22,7 +22,7 @@ from app.invitations.bulk_answers import respond_many
 from app.invitations.models import Answer, Invitation
 from app.mail.models import MailStatus, OutboxMessage
 from tests.factories import make_contact, make_event, make_invitation, make_user
-from tests.test_inbound import DOMAIN, NOW, corpus
+from tests.test_inbound import DOMAIN, NOW, Guest, corpus
 
 # (event, guest, corpus mail): the same guest twice in a row, a limited event, a waiting list,
 # a passed deadline, an auto-reply, a bounce, a human reply, another sender, a stale one.
@@ -183,3 +183,16 @@ def test_groups_leave_what_one_by_one_leaves(app, monkeypatch):
     assert _snapshot("two", second, second_sent) == _snapshot("one", first, first_sent)
     states = db.session.scalars(select(InboundMessage.state)).all()
     assert len(set(states)) >= 3  # applied, recorded and review all occurred
+
+
+def test_ingest_stores_a_mail_given_twice_in_one_batch_once(app):
+    guest = Guest()
+    raw = guest.mail("gmail_accept.eml")
+    other = raw.replace(b"<CAGmail0000reply1@", b"<other-reply@")
+    result = ingest([("a.eml", raw), ("b.eml", raw), ("c.eml", other)], max_bytes=10**6)
+    assert (result.stored, result.known, result.refused) == (2, 1, [])
+    assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+    again = ingest([("a.eml", raw)], max_bytes=10**6, batch=1)
+    assert (again.stored, again.known) == (0, 1)
+    assert process_pending(now=NOW) == 2
+    assert db.session.get(Invitation, guest.invitation.id).status == Answer.ACCEPTED

@@ -22,7 +22,7 @@ QUICK = [
 EVENT = (
     "BEGIN:VCALENDAR\r\nPRODID:-//x//EN\r\nVERSION:2.0\r\nMETHOD:REPLY\r\n{cal}"
     "BEGIN:VEVENT\r\nUID:u-1\r\nDTSTAMP:20261102T101500Z\r\nSEQUENCE:2\r\n{event}"
-    "ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Muster, Erika\":mailto:erika@example.org\r\n"
+    'ATTENDEE;PARTSTAT=ACCEPTED;CN="Muster, Erika":mailto:erika@example.org\r\n'
     "END:VEVENT\r\nEND:VCALENDAR\r\n"
 )
 # Lines a reply may carry, plain and odd: the quick read must agree or say it is unsure.
@@ -36,9 +36,9 @@ EVENT_LINES = [
     "DTSTART:2026133T1\r\n",
     "RRULE:FREQ=WHAT\r\n",
     "X-MS-OLK-CONFTYPE:0\r\n",
-    "ATTENDEE;PARTSTAT=declined;SENT-BY=\"MAILTO:sek@example.org\":MAILTO:b@example.org\r\n",
+    'ATTENDEE;PARTSTAT=declined;SENT-BY="MAILTO:sek@example.org":MAILTO:b@example.org\r\n',
     "ATTENDEE;PARTSTAT=ACCEPTED,DECLINED:mailto:c@example.org\r\n",
-    "ATTENDEE;PARTSTAT=\"TENTATIVE\":mailto:d@example.org\r\n",
+    'ATTENDEE;PARTSTAT="TENTATIVE":mailto:d@example.org\r\n',
     "ATTENDEE;CN=a^'b:mailto:e@example.org\r\n",
     "ATTENDEE ;PARTSTAT=ACCEPTED:mailto:f@example.org\r\n",
     "ATTENDEE;PARTSTAT = ACCEPTED:mailto:g@example.org\r\n",

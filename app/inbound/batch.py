@@ -18,15 +18,8 @@ from sqlalchemy import update
 from app.extensions import db
 from app.inbound import itip, mime, signals
 from app.inbound.models import InboundMessage, Kind, State
-from app.inbound.processing import (
-    Outcome,
-    _sender,
-    _tokens,
-    answer_values,
-    attendee_of,
-    preload,
-    wanted_answer,
-)
+from app.inbound.processing import _sender, _tokens, preload
+from app.inbound.replies import Outcome, answer_values, attendee_of, wanted_answer
 from app.invitations.bulk_answers import Wanted, respond_many
 from app.invitations.models import Invitation
 from app.invitations.tokens import token_hash

@@ -132,9 +132,7 @@ def ingest(
     envelope_from: str = "",
     batch: int = BATCH,
 ) -> Ingested:
-    """Store (name, bytes) messages from files, one INSERT and commit per ``batch``.
-
-    Nothing is processed here.
+    """Store (name, bytes) messages from files, one INSERT and commit per ``batch``; process none.
 
     Committing per batch rather than per file is safe: the files stay where they are until
     the command has finished, and a second run finds the stored ones known by their key.

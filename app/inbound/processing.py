@@ -5,13 +5,12 @@ Bounces are looked at before auto-replies: mail servers mark their delivery repo
 list. Calendar replies set the answer exactly as the guest's link would (answers.respond).
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.utils import parseaddr
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.contacts.dedup import email_key
 from app.contacts.models import Contact
@@ -21,6 +20,13 @@ from app.extensions import db
 from app.inbound import itip, mime, signals
 from app.inbound.addresses import tokens_in
 from app.inbound.models import InboundMessage, Kind, State
+from app.inbound.replies import (
+    Outcome,
+    answer_values,
+    attendee_of,
+    recorded,
+    wanted_answer,
+)
 from app.invitations import answers
 from app.invitations.guestlist import BOUNCED
 from app.invitations.models import Answer, Invitation
@@ -29,22 +35,7 @@ from app.mail.models import MailStatus, OutboxMessage
 from app.mail.verp import outbox_id
 from app.notifications.service import department_staff, notify
 
-PARTSTATS = {
-    "ACCEPTED": Answer.ACCEPTED,
-    "DECLINED": Answer.DECLINED,
-    "TENTATIVE": Answer.TENTATIVE,
-}
 RECIPIENT_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "Cc")
-
-
-@dataclass
-class Outcome:
-    """What processing decided for one message."""
-
-    kind: Kind
-    state: State
-    invitation: Invitation | None = None
-    detail: dict = field(default_factory=dict)
 
 
 def _tokens(message: InboundMessage, parsed: Message | None = None) -> list[str]:
@@ -76,7 +67,11 @@ def preload(
     found = db.session.scalars(
         select(Invitation)
         .where(Invitation.token_hash.in_(hashes))
-        .options(selectinload(Invitation.contact), selectinload(Invitation.event))
+        .options(
+            selectinload(Invitation.contact),
+            selectinload(Invitation.event),
+            lazyload(Invitation.departments),  # not needed to process; loaded if ever read
+        )
     ).all()
     return {invitation.token_hash: invitation for invitation in found}
 
@@ -265,54 +260,6 @@ def _calendar_reply(
     return _apply(invitation, reply, now, matched[1], checked)
 
 
-def attendee_of(
-    reply: itip.ReplyEvent, invitation: Invitation
-) -> tuple[itip.Attendee, dict] | Outcome:
-    """Return the guest's ATTENDEE of a reply and the detail to record, or the review outcome."""
-    key = invitation.contact.email_key
-    attendee = next((a for a in reply.attendees if a.key == key), None)
-    if attendee is None and len(reply.attendees) == 1:
-        attendee = reply.attendees[0]
-    detail = {
-        "uid": reply.uid,
-        "sequence": reply.sequence,
-        "dtstamp": reply.dtstamp.isoformat() if reply.dtstamp else None,
-        "partstat": attendee.partstat if attendee else "",
-        "attendee": attendee.address if attendee else "",
-        "comment": reply.comment[: answers.TEXT_MAX],
-    }
-    if attendee is None or attendee.key != key or attendee.sent_by:
-        return Outcome(Kind.OTHER_SENDER, State.REVIEW, invitation, detail | {"reason": "attendee"})
-    return attendee, detail
-
-
-def wanted_answer(
-    invitation: Invitation, reply: itip.ReplyEvent, attendee: itip.Attendee, detail: dict
-) -> Outcome | Answer:
-    """Return the answer a matched REPLY sets, or the outcome when it is outdated or for review."""
-    answer = PARTSTATS.get(attendee.partstat)
-    if reply.method == "COUNTER" or answer is None:
-        reason = "counter" if reply.method == "COUNTER" else attendee.partstat.lower()
-        return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | {"reason": reason})
-    if reply.sequence < invitation.event.sequence:
-        return _recorded(invitation, detail, "older_sequence")
-    answered = invitation.responded_at
-    if reply.dtstamp and answered and reply.dtstamp < answered:
-        return _recorded(invitation, detail, "older_than_answer")
-    return answer
-
-
-def answer_values(invitation: Invitation, reply: itip.ReplyEvent, answer: Answer) -> dict:
-    """Return what ``respond`` is given for a REPLY: the companions and texts kept or not."""
-    keep = answer == Answer.ACCEPTED
-    return {
-        "plus_ones": invitation.plus_ones if keep else 0,
-        "comment": reply.comment[: answers.TEXT_MAX] or invitation.comment,
-        "needs": invitation.needs,
-        "answered_at": reply.dtstamp,
-    }
-
-
 def _apply(
     invitation: Invitation, reply: itip.ReplyEvent, now: datetime, detail: dict, answer: Answer
 ) -> Outcome:
@@ -331,12 +278,7 @@ def _apply(
         refused = {"reason": "refused", "errors": messages}
         return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | refused)
     if not result.changed:
-        return _recorded(invitation, detail, "unchanged")
+        return recorded(invitation, detail, "unchanged")
     return Outcome(
         Kind.CALENDAR_REPLY, State.APPLIED, invitation, detail | {"answer": result.status.value}
     )
-
-
-def _recorded(invitation: Invitation, detail: dict, reason: str) -> Outcome:
-    """Return the outcome of a reply kept for the record only."""
-    return Outcome(Kind.CALENDAR_REPLY, State.RECORDED, invitation, detail | {"reason": reason})
