@@ -18,11 +18,10 @@ from sqlalchemy import update
 from app.extensions import db
 from app.inbound import itip, mime, signals
 from app.inbound.models import InboundMessage, Kind, State
-from app.inbound.processing import _sender, _tokens, preload
+from app.inbound.processing import _sender, invitations_of, token_hashes
 from app.inbound.replies import Outcome, answer_values, attendee_of, wanted_answer
 from app.invitations.bulk_answers import Wanted, respond_many
 from app.invitations.models import Invitation
-from app.invitations.tokens import token_hash
 from app.mail.verp import outbox_id
 
 
@@ -48,7 +47,8 @@ def process_batch(
 ) -> None:
     """Process a batch in order, the common messages in groups, the rest with ``process``."""
     parsed = {message.id: mime.parse(message.raw or b"") for message in messages}
-    invitations = preload(messages, parsed)
+    hashes = {message.id: token_hashes(message, parsed[message.id]) for message in messages}
+    invitations = invitations_of({hashed for found in hashes.values() for hashed in found})
     group: list[Plan] = []
 
     def one_by_one(message: InboundMessage) -> None:
@@ -56,11 +56,12 @@ def process_batch(
         process(message, now=moment, invitations=invitations, parsed=parsed[message.id])
 
     for message in messages:
-        plan = _plan(message, parsed[message.id], invitations, now or datetime.now(UTC))
+        known = [invitations.get(hashed) for hashed in hashes[message.id]]
+        plan = _plan(message, parsed[message.id], known)
         if plan is not None and _answered_in(group, plan):
             _apply(group, now, one_by_one)
             group = []
-            plan = _plan(message, parsed[message.id], invitations, now or datetime.now(UTC))
+            plan = _plan(message, parsed[message.id], known)
         if plan is None:
             _apply(group, now, one_by_one)
             group = []
@@ -78,18 +79,13 @@ def _answered_in(group: list[Plan], plan: Plan) -> bool:
     return any(p.wanted is not None and p.outcome.invitation is invitation for p in group)
 
 
-def _addressed(message: InboundMessage, parsed: Message, known: dict) -> Invitation | None:
-    """Return the live invitation of the message's reply address among the preloaded ones."""
-    for token in _tokens(message, parsed):
-        invitation = known.get(token_hash(token))
-        if invitation is not None and not invitation.revoked:
-            return invitation
-    return None
+def _plan(message: InboundMessage, parsed: Message, known: list[Invitation | None]) -> Plan | None:
+    """Return the plan of a common message (as ``process`` decides it), else None.
 
-
-def _plan(message: InboundMessage, parsed: Message, known: dict, now: datetime) -> Plan | None:
-    """Return the plan of a common message (as ``process`` decides it), else None."""
-    invitation = _addressed(message, parsed, known)
+    ``known`` holds the preloaded invitation (or None) of each reply address it was sent to.
+    """
+    # As processing._addressed: the first live invitation among the reply addresses.
+    invitation = next((i for i in known if i is not None and not i.revoked), None)
     verp = any(outbox_id(a) is not None for a in (message.envelope_to or "").split(","))
     if invitation is None or verp or signals.bounce_of(parsed, message.envelope_from):
         return None

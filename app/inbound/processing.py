@@ -55,13 +55,24 @@ def preload(
     ``parsed`` ({message id: parsed message}) saves reading the headers again.
     """
     parsed = parsed or {}
-    hashes = {
-        token_hash(token)
-        for message in messages
-        for token in _tokens(
-            message, parsed.get(message.id) or mime.parse_headers(message.raw or b"")
-        )
-    }
+    return invitations_of(
+        {
+            hashed
+            for message in messages
+            for hashed in token_hashes(
+                message, parsed.get(message.id) or mime.parse_headers(message.raw or b"")
+            )
+        }
+    )
+
+
+def token_hashes(message: InboundMessage, parsed: Message) -> list[str]:
+    """Return the hashes of the reply tokens a message was sent to, in order."""
+    return [token_hash(token) for token in _tokens(message, parsed)]
+
+
+def invitations_of(hashes: set[str]) -> dict[str, Invitation]:
+    """Return {token hash: invitation} with contact and event, in one query and two loads."""
     if not hashes:
         return {}
     found = db.session.scalars(
