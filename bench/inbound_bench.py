@@ -47,7 +47,7 @@ from app.invitations.tokens import token_for  # noqa: E402
 from config import TestConfig  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE = "stadtkalender_inboundbench"
+DATABASE = os.environ.get("BENCH_INBOUND_DB", "stadtkalender_inboundbench")
 CORPUS = ROOT / "tests" / "data" / "inbound"
 B64 = re.compile(r"\{\{BASE64\}\}\n(.*?)\{\{/BASE64\}\}\n", re.S)
 FILE_TARGET, SMTP_TARGET = 300.0, 0.5

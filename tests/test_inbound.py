@@ -251,9 +251,11 @@ def test_a_mail_without_message_id_is_known_by_the_hash_of_its_bytes(guest):
 def test_a_crash_between_store_and_process_is_picked_up_by_the_next_run(guest, monkeypatch):
     import app.inbound.inbox as inbox
 
-    def crash(message, *, now):
+    def crash(*args, **options):
         raise RuntimeError("killed between store and process")
 
+    # Both ways a batch is processed: together (the common case) and one by one (on failure).
+    monkeypatch.setattr(inbox, "process_batch", crash)
     monkeypatch.setattr(inbox, "process", crash)
     store(guest.mail("gmail_accept.eml"), envelope_to=[f"rsvp+{guest.token}@{DOMAIN}"], now=NOW)
     db.session.commit()

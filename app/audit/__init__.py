@@ -5,6 +5,6 @@ transaction of the action they describe, so an action that rolls back leaves no 
 entry never describes something that did not happen.
 """
 
-from app.audit.log import Actor, privileged, record, record_many, record_read
+from app.audit.log import Actor, privileged, record, record_each, record_many, record_read
 
-__all__ = ["Actor", "privileged", "record", "record_many", "record_read"]
+__all__ = ["Actor", "privileged", "record", "record_each", "record_many", "record_read"]

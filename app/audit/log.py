@@ -106,6 +106,31 @@ def record_many(
     return len(object_ids)
 
 
+def record_each(
+    action: str,
+    object_type: str,
+    changes: list[tuple[int, dict]],
+    *,
+    actor: Actor | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Add one entry per (object id, changes) in a single INSERT (a batch of answers)."""
+    if not changes:
+        return 0
+    who, when = actor or current_actor(), at or datetime.now(UTC)
+    common = {
+        "at": when,
+        "actor_type": who.type,
+        "actor_id": who.id,
+        "actor_label": who.label,
+        "action": action,
+        "object_type": object_type,
+    }
+    rows = [common | {"object_id": i, "changes": c or {}} for i, c in changes]
+    db.session.execute(insert(AuditEntry), rows)
+    return len(rows)
+
+
 # Set in ``g`` by record_read: app/web.py then commits the GET request that read personal data.
 COMMIT_READ = "commit_read"
 

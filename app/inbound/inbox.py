@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.message import Message
 from email.parser import BytesHeaderParser
 
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.inbound import mime
+from app.inbound.batch import process_batch
 from app.inbound.models import InboundMessage, State
 from app.inbound.processing import preload, process
 
@@ -25,13 +27,54 @@ KEY_MAX = 255
 BATCH = 200  # messages per transaction when processing
 
 
-def message_key(raw: bytes) -> str:
-    """Return what makes a message the same message: its Message-ID, else a hash of the bytes."""
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+def message_key(raw: bytes, parsed: Message | None = None) -> str:
+    """Return what makes a message the same message: its Message-ID, else a hash of the bytes.
+
+    ``parsed`` is the message already parsed from ``raw`` (its header reads the same).
+    """
+    headers = parsed
+    if headers is None:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
     message_id = " ".join(str(headers.get("Message-ID") or "").split())
     if message_id and len(message_id) <= KEY_MAX:
         return message_id
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def row_values(
+    raw: bytes,
+    *,
+    envelope_to: Iterable[str] | str = (),
+    envelope_from: str = "",
+    now: datetime | None = None,
+) -> dict:
+    """Return the values of the inbound row that stores one message (parsed once)."""
+    now = now or datetime.now(UTC)
+    recipients = [envelope_to] if isinstance(envelope_to, str) else list(envelope_to)
+    parsed = mime.parse(raw)
+    key = message_key(raw, parsed)  # before the attachments are pruned from ``parsed``
+    kept, dropped = mime.drop_attachments(raw, parsed)
+    return {
+        "message_id_key": key,
+        "envelope_to": ", ".join(r.strip() for r in recipients if r.strip())[:2000],
+        "envelope_from": (envelope_from or "")[:254],
+        "received_at": now,
+        "raw": kept,
+        "size": len(raw),
+        "kind": "unknown",
+        "state": State.STORED.value,
+        "detail": {"dropped": dropped} if dropped else {},
+    }
+
+
+def _insert(dialect: str):
+    """Return INSERT … ON CONFLICT (message key) DO NOTHING RETURNING id, without values."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    return (
+        insert(InboundMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["message_id_key"])
+        .returning(InboundMessage.__table__.c.id)
+    )
 
 
 def insert_statement(
@@ -46,27 +89,8 @@ def insert_statement(
 
     The database decides races (two deliveries of one mail at once) on the message key.
     """
-    now = now or datetime.now(UTC)
-    recipients = [envelope_to] if isinstance(envelope_to, str) else list(envelope_to)
-    kept, dropped = mime.drop_attachments(raw)
-    values = {
-        "message_id_key": message_key(raw),
-        "envelope_to": ", ".join(r.strip() for r in recipients if r.strip())[:2000],
-        "envelope_from": (envelope_from or "")[:254],
-        "received_at": now,
-        "raw": kept,
-        "size": len(raw),
-        "kind": "unknown",
-        "state": State.STORED.value,
-        "detail": {"dropped": dropped} if dropped else {},
-    }
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    return (
-        insert(InboundMessage.__table__)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["message_id_key"])
-        .returning(InboundMessage.__table__.c.id)
-    )
+    values = row_values(raw, envelope_to=envelope_to, envelope_from=envelope_from, now=now)
+    return _insert(dialect).values(values)
 
 
 def store(
@@ -108,24 +132,33 @@ def ingest(
     envelope_from: str = "",
     batch: int = BATCH,
 ) -> Ingested:
-    """Store (name, bytes) messages from files, committing every ``batch``; process nothing.
+    """Store (name, bytes) messages from files, one INSERT and commit per ``batch``; process none.
 
     Committing per batch rather than per file is safe: the files stay where they are until
     the command has finished, and a second run finds the stored ones known by their key.
     """
-    result, pending = Ingested(), 0
+    result, rows = Ingested(), []
     for name, raw in messages:
         if len(raw) > max_bytes:
             result.refused.append(name)
             continue
-        stored = store(raw, envelope_to=envelope_to, envelope_from=envelope_from)
-        result.stored, result.known = result.stored + bool(stored), result.known + (not stored)
-        pending += 1
-        if pending >= batch:
+        rows.append(row_values(raw, envelope_to=envelope_to, envelope_from=envelope_from))
+        if len(rows) >= batch:
+            _store_rows(rows, result)
             db.session.commit()
-            pending = 0
+            rows = []
+    _store_rows(rows, result)
     db.session.commit()  # stored before anything is processed: a crash now loses nothing
     return result
+
+
+def _store_rows(rows: list[dict], result: Ingested) -> None:
+    """Insert rows in one statement; count the new ones and those stored before (or twice)."""
+    if not rows:
+        return
+    statement = _insert(db.session.get_bind().dialect.name)
+    stored = len(db.session.execute(statement, rows).all())
+    result.stored, result.known = result.stored + stored, result.known + len(rows) - stored
 
 
 def process_pending(
@@ -168,10 +201,11 @@ def _claim(size: int, failed: set[int]) -> list[InboundMessage]:
 
 
 def _process_all(messages: list[InboundMessage], now: datetime | None) -> None:
-    """Process a batch without savepoints (the common case: nothing fails)."""
-    invitations = preload(messages)
-    for message in messages:
-        process(message, now=now or datetime.now(UTC), invitations=invitations)
+    """Process a batch without savepoints (the common case: nothing fails).
+
+    The common messages are applied together (app/inbound/batch.py), the others one by one.
+    """
+    process_batch(messages, now=now, process=process)
 
 
 def _process_each(messages: list[InboundMessage], now: datetime | None) -> set[int]:

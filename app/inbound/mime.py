@@ -63,12 +63,13 @@ def _kept(part: Message) -> bool:
     return content_type in KEPT_TYPES and disposition != "attachment"
 
 
-def drop_attachments(raw: bytes) -> tuple[bytes, list[str]]:
+def drop_attachments(raw: bytes, message: Message | None = None) -> tuple[bytes, list[str]]:
     """Return the message without attachments other than calendar parts, and what was dropped.
 
-    The bytes stay exactly as received when nothing is dropped.
+    The bytes stay exactly as received when nothing is dropped. ``message``, the message
+    parsed from ``raw``, saves parsing it again; it is pruned in place.
     """
-    message = parse(raw)
+    message = parse(raw) if message is None else message
     dropped: list[str] = []
     _prune(message, dropped)
     if not dropped:

@@ -5,13 +5,12 @@ Bounces are looked at before auto-replies: mail servers mark their delivery repo
 list. Calendar replies set the answer exactly as the guest's link would (answers.respond).
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.utils import parseaddr
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.contacts.dedup import email_key
 from app.contacts.models import Contact
@@ -21,6 +20,13 @@ from app.extensions import db
 from app.inbound import itip, mime, signals
 from app.inbound.addresses import tokens_in
 from app.inbound.models import InboundMessage, Kind, State
+from app.inbound.replies import (
+    Outcome,
+    answer_values,
+    attendee_of,
+    recorded,
+    wanted_answer,
+)
 from app.invitations import answers
 from app.invitations.guestlist import BOUNCED
 from app.invitations.models import Answer, Invitation
@@ -29,22 +35,7 @@ from app.mail.models import MailStatus, OutboxMessage
 from app.mail.verp import outbox_id
 from app.notifications.service import department_staff, notify
 
-PARTSTATS = {
-    "ACCEPTED": Answer.ACCEPTED,
-    "DECLINED": Answer.DECLINED,
-    "TENTATIVE": Answer.TENTATIVE,
-}
 RECIPIENT_HEADERS = ("To", "Delivered-To", "X-Original-To", "Envelope-To", "Cc")
-
-
-@dataclass
-class Outcome:
-    """What processing decided for one message."""
-
-    kind: Kind
-    state: State
-    invitation: Invitation | None = None
-    detail: dict = field(default_factory=dict)
 
 
 def _tokens(message: InboundMessage, parsed: Message | None = None) -> list[str]:
@@ -55,22 +46,43 @@ def _tokens(message: InboundMessage, parsed: Message | None = None) -> list[str]
     return tokens
 
 
-def preload(messages: list[InboundMessage]) -> dict[str, Invitation]:
+def preload(
+    messages: list[InboundMessage], parsed: dict[int, Message] | None = None
+) -> dict[str, Invitation]:
     """Load the invitations a batch is addressed to, with contact and event, in one go.
 
-    Returns {token hash: invitation}, found by the envelope or (a file) the headers.
+    Returns {token hash: invitation}, found by the envelope or (a file) the headers;
+    ``parsed`` ({message id: parsed message}) saves reading the headers again.
     """
-    hashes = {
-        token_hash(token)
-        for message in messages
-        for token in _tokens(message, mime.parse_headers(message.raw or b""))
-    }
+    parsed = parsed or {}
+    return invitations_of(
+        {
+            hashed
+            for message in messages
+            for hashed in token_hashes(
+                message, parsed.get(message.id) or mime.parse_headers(message.raw or b"")
+            )
+        }
+    )
+
+
+def token_hashes(message: InboundMessage, parsed: Message) -> list[str]:
+    """Return the hashes of the reply tokens a message was sent to, in order."""
+    return [token_hash(token) for token in _tokens(message, parsed)]
+
+
+def invitations_of(hashes: set[str]) -> dict[str, Invitation]:
+    """Return {token hash: invitation} with contact and event, in one query and two loads."""
     if not hashes:
         return {}
     found = db.session.scalars(
         select(Invitation)
         .where(Invitation.token_hash.in_(hashes))
-        .options(selectinload(Invitation.contact), selectinload(Invitation.event))
+        .options(
+            selectinload(Invitation.contact),
+            selectinload(Invitation.event),
+            lazyload(Invitation.departments),  # not needed to process; loaded if ever read
+        )
     ).all()
     return {invitation.token_hash: invitation for invitation in found}
 
@@ -80,12 +92,14 @@ def process(
     *,
     now: datetime,
     invitations: dict[str, Invitation] | None = None,
+    parsed: Message | None = None,
 ) -> InboundMessage:
     """Classify a stored message and apply what it says; flushes, never commits.
 
-    ``invitations`` ({token hash: invitation}, from ``preload``) saves a query per message.
+    ``invitations`` ({token hash: invitation}, from ``preload``) saves a query per message,
+    ``parsed`` (the message parsed from its bytes) a second parse.
     """
-    parsed = mime.parse(message.raw or b"")
+    parsed = mime.parse(message.raw or b"") if parsed is None else parsed
     outcome = _classify(message, parsed, now, invitations or {})
     about = {"subject": mime.header(parsed, "Subject")[:300], "from": _sender(parsed)}
     message.kind, message.state = outcome.kind, outcome.state
@@ -248,64 +262,34 @@ def _calendar_reply(
         if reply is None:
             detail = {"reason": "other_event", "uid": events[0].uid}
             return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail)
-    key = invitation.contact.email_key
-    attendee = next((a for a in reply.attendees if a.key == key), None)
-    if attendee is None and len(reply.attendees) == 1:
-        attendee = reply.attendees[0]
-    detail = {
-        "uid": reply.uid,
-        "sequence": reply.sequence,
-        "dtstamp": reply.dtstamp.isoformat() if reply.dtstamp else None,
-        "partstat": attendee.partstat if attendee else "",
-        "attendee": attendee.address if attendee else "",
-        "comment": reply.comment[: answers.TEXT_MAX],
-    }
-    if attendee is None or attendee.key != key or attendee.sent_by:
-        return Outcome(Kind.OTHER_SENDER, State.REVIEW, invitation, detail | {"reason": "attendee"})
-    return _apply(invitation, reply, attendee, now, detail)
+    matched = attendee_of(reply, invitation)
+    if isinstance(matched, Outcome):
+        return matched
+    checked = wanted_answer(invitation, reply, *matched)
+    if isinstance(checked, Outcome):
+        return checked
+    return _apply(invitation, reply, now, matched[1], checked)
 
 
 def _apply(
-    invitation: Invitation,
-    reply: itip.ReplyEvent,
-    attendee: itip.Attendee,
-    now: datetime,
-    detail: dict,
+    invitation: Invitation, reply: itip.ReplyEvent, now: datetime, detail: dict, answer: Answer
 ) -> Outcome:
-    """Set the answer of a matched REPLY unless it is outdated or needs a person."""
-    answer = PARTSTATS.get(attendee.partstat)
-    if reply.method == "COUNTER" or answer is None:
-        reason = "counter" if reply.method == "COUNTER" else attendee.partstat.lower()
-        return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | {"reason": reason})
-    if reply.sequence < invitation.event.sequence:
-        return _recorded(invitation, detail, "older_sequence")
-    answered = invitation.responded_at
-    if reply.dtstamp and answered and reply.dtstamp < answered:
-        return _recorded(invitation, detail, "older_than_answer")
-    keep = answer == Answer.ACCEPTED
+    """Set the answer of a matched, current REPLY (``respond``); refused ones go to review."""
     try:
         result = answers.respond(
             invitation,
             answer,
             now=now,
-            plus_ones=invitation.plus_ones if keep else 0,
-            comment=reply.comment[: answers.TEXT_MAX] or invitation.comment,
-            needs=invitation.needs,
             source="mail",
             via="calendar",
-            answered_at=reply.dtstamp,
+            **answer_values(invitation, reply, answer),
         )
     except ValidationError as error:
         messages = [str(m) for ms in error.errors.values() for m in ms]
         refused = {"reason": "refused", "errors": messages}
         return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | refused)
     if not result.changed:
-        return _recorded(invitation, detail, "unchanged")
+        return recorded(invitation, detail, "unchanged")
     return Outcome(
         Kind.CALENDAR_REPLY, State.APPLIED, invitation, detail | {"answer": result.status.value}
     )
-
-
-def _recorded(invitation: Invitation, detail: dict, reason: str) -> Outcome:
-    """Return the outcome of a reply kept for the record only."""
-    return Outcome(Kind.CALENDAR_REPLY, State.RECORDED, invitation, detail | {"reason": reason})

@@ -172,6 +172,44 @@ def enqueue_many(
     )
 
 
+def enqueue_each(
+    session: Session,
+    recipients: list[tuple[int, str, int]],
+    *,
+    kind: str,
+    now: datetime,
+    domain: str | None = None,
+) -> None:
+    """Queue one mail of a kind per (invitation id, address, sequence); skip repeats.
+
+    As ``enqueue`` for many personal mails (confirmations) at once, each with its own
+    sequence; the unique (invitation_id, kind, sequence) skips what is already queued.
+    """
+    domain = domain or current_app.config["MAIL_DOMAIN"]
+    session.flush()  # pending rows of the caller go first, so that conflicts are seen
+    insert_ignoring_conflicts(
+        session,
+        OutboxMessage,
+        [
+            {
+                "recipient": address,
+                "kind": kind,
+                "invitation_id": invitation_id,
+                "sequence": sequence,
+                "message": None,
+                "message_id": new_message_id(domain),
+                "status": MailStatus.QUEUED,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "claimed_by": "",
+                "last_error": "",
+                "created_at": now,
+            }
+            for invitation_id, address, sequence in recipients
+        ],
+    )
+
+
 def enqueue_refs(
     session: Session,
     recipients: list[tuple[str, int]],
