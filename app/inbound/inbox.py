@@ -6,6 +6,7 @@ loses nothing: ``process_pending`` picks up every message still in state ``store
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,34 +23,32 @@ from app.inbound.processing import preload, process
 
 log = logging.getLogger(__name__)
 KEY_MAX = 255
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 BATCH = 200  # messages per transaction when processing
 
 
 def message_key(raw: bytes) -> str:
     """Return what makes a message the same message: its Message-ID, else a hash of the bytes."""
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    # Only the header block is handed to the parser: it would split the whole body into lines.
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(HEADER_END.split(raw, 1)[0])
     message_id = " ".join(str(headers.get("Message-ID") or "").split())
     if message_id and len(message_id) <= KEY_MAX:
         return message_id
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def insert_statement(
+def inbound_row(
     raw: bytes,
     *,
-    dialect: str,
     envelope_to: Iterable[str] | str = (),
     envelope_from: str = "",
     now: datetime | None = None,
-):
-    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id that stores one message.
-
-    The database decides races (two deliveries of one mail at once) on the message key.
-    """
+) -> dict:
+    """Return the values of the ``inbound`` row that stores one message (attachments dropped)."""
     now = now or datetime.now(UTC)
     recipients = [envelope_to] if isinstance(envelope_to, str) else list(envelope_to)
     kept, dropped = mime.drop_attachments(raw)
-    values = {
+    return {
         "message_id_key": message_key(raw),
         "envelope_to": ", ".join(r.strip() for r in recipients if r.strip())[:2000],
         "envelope_from": (envelope_from or "")[:254],
@@ -60,13 +59,34 @@ def insert_statement(
         "state": State.STORED.value,
         "detail": {"dropped": dropped} if dropped else {},
     }
+
+
+def insert_template(dialect: str):
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id of ``inbound``, without values.
+
+    The database decides races (two deliveries of one mail at once) on the message key.
+    Executed with a list of rows it becomes one multi-row INSERT (SQLAlchemy's
+    "insertmanyvalues"), in which the same key twice stores the first row only.
+    """
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     return (
         insert(InboundMessage.__table__)
-        .values(values)
         .on_conflict_do_nothing(index_elements=["message_id_key"])
         .returning(InboundMessage.__table__.c.id)
     )
+
+
+def insert_statement(
+    raw: bytes,
+    *,
+    dialect: str,
+    envelope_to: Iterable[str] | str = (),
+    envelope_from: str = "",
+    now: datetime | None = None,
+):
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id that stores one message."""
+    row = inbound_row(raw, envelope_to=envelope_to, envelope_from=envelope_from, now=now)
+    return insert_template(dialect).values(row)
 
 
 def store(
