@@ -138,12 +138,10 @@ class GroupWriter:
         except Exception as error:
             log.exception("could not store %d inbound messages; all answered 451", len(group))
             self._drop()  # the next group starts on a fresh connection
-            for pending in group:
-                _settle(pending, error)
+            _settle(group, error)
             return
         self.groups += 1
-        for pending in group:
-            _settle(pending, None)
+        _settle(group, None)
 
     def _insert(self, connection: Connection, rows: list[dict]) -> None:
         """Store the rows with ONE statement (so atomic even in autocommit mode)."""
@@ -174,16 +172,25 @@ class GroupWriter:
             self.connection = None
 
 
-def _settle(pending: Pending, error: Exception | None) -> None:
-    """Resolve the session's future on its own event loop (from the writer thread)."""
+def _settle(group: list[Pending], error: Exception | None) -> None:
+    """Resolve the sessions' futures on their event loop (called from the writer thread).
 
-    def resolve() -> None:
-        if pending.future.done():  # the session went away (connection lost, shutdown)
-            return
+    One call per loop for the whole group: each call wakes the loop through its pipe.
+    """
+    loops: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+    for pending in group:
+        loops.setdefault(pending.loop, []).append(pending.future)
+    for loop, futures in loops.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_resolve, futures, error)
+
+
+def _resolve(futures: list[asyncio.Future], error: Exception | None) -> None:
+    """Tell each waiting session (on its loop) whether its message is stored."""
+    for future in futures:
+        if future.done():  # the session went away (connection lost, shutdown)
+            continue
         if error is None:
-            pending.future.set_result(None)
+            future.set_result(None)
         else:
-            pending.future.set_exception(NotStored(str(error) or type(error).__name__))
-
-    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-        pending.loop.call_soon_threadsafe(resolve)
+            future.set_exception(NotStored(str(error) or type(error).__name__))

@@ -24,17 +24,32 @@ from app.inbound.processing import preload, process
 log = logging.getLogger(__name__)
 KEY_MAX = 255
 HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FIELD, _MORE = rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*", rb"[ \t][^\r\n]*"  # as RFC 5322 has them
+WELL_FORMED = re.compile(_FIELD + rb"(?:\r?\n(?:" + _FIELD + rb"|" + _MORE + rb"))*(?:\r?\n)?")
+MESSAGE_ID = re.compile(rb"^message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.I | re.M)
 BATCH = 200  # messages per transaction when processing
 
 
 def message_key(raw: bytes) -> str:
     """Return what makes a message the same message: its Message-ID, else a hash of the bytes."""
-    # Only the header block is handed to the parser: it would split the whole body into lines.
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(HEADER_END.split(raw, 1)[0])
-    message_id = " ".join(str(headers.get("Message-ID") or "").split())
+    message_id = " ".join(_message_id(HEADER_END.split(raw, 1)[0]).split())
     if message_id and len(message_id) <= KEY_MAX:
         return message_id
     return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _message_id(block: bytes) -> str:
+    """Return the first Message-ID header of a header block, unfolded, or ''.
+
+    A well-formed ASCII block (field lines and their continuations only) is read with a
+    regular expression, which gives what the parser would at a fraction of its cost; anything
+    else is left to the parser.
+    """
+    if block.isascii() and WELL_FORMED.fullmatch(block):
+        found = MESSAGE_ID.search(block)
+        return found.group(1).decode("ascii") if found else ""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(block)
+    return str(headers.get("Message-ID") or "")
 
 
 def inbound_row(
