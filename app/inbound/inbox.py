@@ -6,11 +6,11 @@ loses nothing: ``process_pending`` picks up every message still in state ``store
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
-from email.message import Message
 from email.parser import BytesHeaderParser
 
 from sqlalchemy import select, update
@@ -24,38 +24,48 @@ from app.inbound.processing import preload, process
 
 log = logging.getLogger(__name__)
 KEY_MAX = 255
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+_FIELD, _MORE = rb"[\x21-\x39\x3b-\x7e]+:[^\r\n]*", rb"[ \t][^\r\n]*"  # as RFC 5322 has them
+WELL_FORMED = re.compile(_FIELD + rb"(?:\r?\n(?:" + _FIELD + rb"|" + _MORE + rb"))*(?:\r?\n)?")
+MESSAGE_ID = re.compile(rb"^message-id:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.I | re.M)
 BATCH = 200  # messages per transaction when processing
 
 
-def message_key(raw: bytes, parsed: Message | None = None) -> str:
-    """Return what makes a message the same message: its Message-ID, else a hash of the bytes.
-
-    ``parsed`` is the message already parsed from ``raw`` (its header reads the same).
-    """
-    headers = parsed
-    if headers is None:
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
-    message_id = " ".join(str(headers.get("Message-ID") or "").split())
+def message_key(raw: bytes) -> str:
+    """Return what makes a message the same message: its Message-ID, else a hash of the bytes."""
+    message_id = " ".join(_message_id(HEADER_END.split(raw, 1)[0]).split())
     if message_id and len(message_id) <= KEY_MAX:
         return message_id
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def row_values(
+def _message_id(block: bytes) -> str:
+    """Return the first Message-ID header of a header block, unfolded, or ''.
+
+    A well-formed ASCII block (field lines and their continuations only) is read with a
+    regular expression, which gives what the parser would at a fraction of its cost; anything
+    else is left to the parser.
+    """
+    if block.isascii() and WELL_FORMED.fullmatch(block):
+        found = MESSAGE_ID.search(block)
+        return found.group(1).decode("ascii") if found else ""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(block)
+    return str(headers.get("Message-ID") or "")
+
+
+def inbound_row(
     raw: bytes,
     *,
     envelope_to: Iterable[str] | str = (),
     envelope_from: str = "",
     now: datetime | None = None,
 ) -> dict:
-    """Return the values of the inbound row that stores one message (parsed once)."""
+    """Return the values of the ``inbound`` row that stores one message (attachments dropped)."""
     now = now or datetime.now(UTC)
     recipients = [envelope_to] if isinstance(envelope_to, str) else list(envelope_to)
-    parsed = mime.parse(raw)
-    key = message_key(raw, parsed)  # before the attachments are pruned from ``parsed``
-    kept, dropped = mime.drop_attachments(raw, parsed)
+    kept, dropped = mime.drop_attachments(raw)
     return {
-        "message_id_key": key,
+        "message_id_key": message_key(raw),
         "envelope_to": ", ".join(r.strip() for r in recipients if r.strip())[:2000],
         "envelope_from": (envelope_from or "")[:254],
         "received_at": now,
@@ -67,8 +77,13 @@ def row_values(
     }
 
 
-def _insert(dialect: str):
-    """Return INSERT … ON CONFLICT (message key) DO NOTHING RETURNING id, without values."""
+def insert_template(dialect: str):
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id of ``inbound``, without values.
+
+    The database decides races (two deliveries of one mail at once) on the message key.
+    Executed with a list of rows it becomes one multi-row INSERT (SQLAlchemy's
+    "insertmanyvalues"), in which the same key twice stores the first row only.
+    """
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     return (
         insert(InboundMessage.__table__)
@@ -85,12 +100,9 @@ def insert_statement(
     envelope_from: str = "",
     now: datetime | None = None,
 ):
-    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id that stores one message.
-
-    The database decides races (two deliveries of one mail at once) on the message key.
-    """
-    values = row_values(raw, envelope_to=envelope_to, envelope_from=envelope_from, now=now)
-    return _insert(dialect).values(values)
+    """Return the INSERT … ON CONFLICT DO NOTHING RETURNING id that stores one message."""
+    row = inbound_row(raw, envelope_to=envelope_to, envelope_from=envelope_from, now=now)
+    return insert_template(dialect).values(row)
 
 
 def store(
@@ -142,7 +154,7 @@ def ingest(
         if len(raw) > max_bytes:
             result.refused.append(name)
             continue
-        rows.append(row_values(raw, envelope_to=envelope_to, envelope_from=envelope_from))
+        rows.append(inbound_row(raw, envelope_to=envelope_to, envelope_from=envelope_from))
         if len(rows) >= batch:
             _store_rows(rows, result)
             db.session.commit()
@@ -156,7 +168,7 @@ def _store_rows(rows: list[dict], result: Ingested) -> None:
     """Insert rows in one statement; count the new ones and those stored before (or twice)."""
     if not rows:
         return
-    statement = _insert(db.session.get_bind().dialect.name)
+    statement = insert_template(db.session.get_bind().dialect.name)
     stored = len(db.session.execute(statement, rows).all())
     result.stored, result.known = result.stored + stored, result.known + len(rows) - stored
 

@@ -69,12 +69,83 @@ def drop_attachments(raw: bytes, message: Message | None = None) -> tuple[bytes,
     The bytes stay exactly as received when nothing is dropped. ``message``, the message
     parsed from ``raw``, saves parsing it again; it is pruned in place.
     """
+    if _nothing_to_drop(raw):
+        return raw, []
     message = parse(raw) if message is None else message
     dropped: list[str] = []
     _prune(message, dropped)
     if not dropped:
         return raw, []
     return message.as_bytes(policy=SMTP_POLICY), dropped
+
+
+# Every Content-Type line, also a folded one, wherever it stands (a part's, or one in a body).
+_TYPE_LINE = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?([^;\s]*)", re.I | re.M)
+_DISPOSITION_LINE = re.compile(rb"^content-disposition:", re.I | re.M)
+_BARE_CR = re.compile(rb"\r(?!\n)")  # the parser also ends lines there; ^ would not see them
+_HEADER_LINE = re.compile(rb"[\x21-\x39\x3b-\x7e]+:|[ \t]")  # as the parser reads headers
+
+
+def _nothing_to_drop(raw: bytes) -> bool:
+    """Return True when a look at the bytes, without parsing, shows nothing could be dropped.
+
+    Parsing costs more than the rest of receiving a mail. This look errs only one way (when in
+    doubt, the message is parsed): every Content-Type line must name a kept type or a
+    multipart, and every attachment must be a calendar part by the header block it stands in.
+    """
+    if _BARE_CR.search(raw):
+        return False
+    for found in _TYPE_LINE.findall(raw):
+        content_type = found.lower().decode("ascii", "replace")
+        if content_type not in KEPT_TYPES and not content_type.startswith("multipart/"):
+            return False
+    if not _DISPOSITION_LINE.search(raw):
+        return True
+    lines = [line.removesuffix(b"\r") for line in raw.split(b"\n")]
+    for at, line in enumerate(lines):
+        disposition = line[:20].lower() == b"content-disposition:"
+        if disposition and _attachment(lines, at) and _block_type(lines, at) not in CALENDAR_TYPES:
+            return False
+    return True
+
+
+def _unfolded(lines: list[bytes], at: int) -> bytes:
+    """Return the header starting at line ``at`` with its continuation lines joined."""
+    end = at + 1
+    while end < len(lines) and lines[end][:1] in (b" ", b"\t"):
+        end += 1
+    return b" ".join(line.strip() for line in lines[at:end])
+
+
+def _attachment(lines: list[bytes], at: int) -> bool:
+    """Return True when the Content-Disposition header at ``at`` may say attachment."""
+    value = _unfolded(lines, at).split(b":", 1)[1].strip().lower()
+    return value.startswith(b"attachment") or not value
+
+
+def _block_type(lines: list[bytes], at: int) -> str:
+    """Return the content type of the part header block around line ``at``, or ''.
+
+    Only a block the parser certainly reads as a part's headers counts: right after a
+    boundary line (``--`` without a colon, so not a header), header lines only up to the blank
+    line, and exactly one Content-Type.
+    """
+    start = at
+    while start > 0 and lines[start - 1] and not lines[start - 1].startswith(b"--"):
+        start -= 1
+    if start == 0 or not lines[start - 1].startswith(b"--") or b":" in lines[start - 1]:
+        return ""
+    end = at
+    while end < len(lines) and lines[end]:
+        end += 1
+    if not all(_HEADER_LINE.match(line) for line in lines[start:end]):
+        return ""
+    types = [
+        _unfolded(lines, n).split(b":", 1)[1].split(b";", 1)[0].strip().lower()
+        for n in range(start, end)
+        if lines[n][:13].lower() == b"content-type:"
+    ]
+    return types[0].decode("ascii", "replace") if len(types) == 1 else ""
 
 
 def _prune(message: Message, dropped: list[str]) -> None:

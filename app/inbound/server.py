@@ -1,8 +1,11 @@
 """The inbound SMTP/LMTP server: accepts mail for rsvp+<token>@MAIL_DOMAIN, stores, then processes.
 
-A message is acknowledged (250) only after the transaction that stores it has committed; the
-processing runs afterwards in one background thread, so that a slow or failing step never
-costs the sender a retry, and whatever is left over is picked up by ``process_pending``.
+A message is acknowledged (250) only after the transaction that stores it has committed. The
+sessions share that commit: one writer stores whatever they received meanwhile in one
+transaction (``groupcommit``), so mail delivered over parallel connections does not queue for
+an fsync each. The processing runs afterwards in one background thread, so that a slow or
+failing step never costs the sender a retry, and whatever is left over is picked up by
+``process_pending``.
 """
 
 import asyncio
@@ -10,7 +13,6 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
@@ -19,10 +21,12 @@ from flask import Flask
 
 from app.extensions import db
 from app.inbound.addresses import rsvp_token
-from app.inbound.inbox import insert_statement, process_pending
+from app.inbound.groupcommit import GroupWriter, NotStored
+from app.inbound.inbox import process_pending
 from app.mail.verp import outbox_id
 
 log = logging.getLogger(__name__)
+SHUTDOWN_WAIT = 10.0  # seconds a stopping server gives waiting sessions to hear their answer
 
 
 class Processor:
@@ -38,6 +42,7 @@ class Processor:
         self.delay, self.longest = delay, longest
         self.wake = threading.Event()
         self.stopping = threading.Event()
+        self.last = 0.0  # time.monotonic() of the last stored message
         self.thread = threading.Thread(target=self._run, name="inbound-processor", daemon=True)
 
     def start(self) -> None:
@@ -45,18 +50,27 @@ class Processor:
         self.wake.set()
         self.thread.start()
 
+    def arrived(self) -> None:
+        """Note that a message was stored; it is processed once the server has been quiet."""
+        self.last = time.monotonic()
+        self.wake.set()  # cheap while the thread waits out the quiet (it does not wait on it)
+
     def _quiet(self) -> None:
         """Wait until no message arrived for ``delay`` seconds, or ``longest`` passed."""
         deadline = time.monotonic() + self.longest
-        while not self.stopping.is_set() and time.monotonic() < deadline:
-            self.wake.clear()
-            if not self.wake.wait(timeout=self.delay):
+        while not self.stopping.is_set():
+            until = min(self.last + self.delay, deadline)
+            if time.monotonic() >= until:
                 return
+            # Sleeping to the computed time rather than on ``wake``: a burst of mail does not
+            # wake this thread once per message, away from the sessions and the writer.
+            self.stopping.wait(until - time.monotonic())
 
     def _run(self) -> None:
         """Process pending messages each time new ones were stored, until stopped."""
         while not self.stopping.is_set():
             self.wake.wait(timeout=30)
+            self.wake.clear()
             self._quiet()
             if self.stopping.is_set():
                 return  # what is left stays stored for the next start or `process-inbound`
@@ -85,7 +99,8 @@ class InboundHandler:
         self.domain = app.config["MAIL_DOMAIN"]
         self.secret = app.config["SECRET_KEY"]
         with app.app_context():
-            self.engine = db.engine  # a connection per store, without a session
+            self.writer = GroupWriter(db.engine)  # its own connections, without a session
+        self.waiting = 0  # sessions waiting for the writer (touched on the event loop only)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         """Accept only the per-invitation reply addresses and signed bounce addresses (VERP)."""
@@ -98,35 +113,22 @@ class InboundHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
-        """Store the message and acknowledge it once the store is committed."""
+        """Store the message and acknowledge it once the group it was stored with committed."""
         raw = envelope.original_content or b""
-        loop = asyncio.get_running_loop()
+        self.waiting += 1
         try:
-            await loop.run_in_executor(
-                None, self._store, raw, list(envelope.rcpt_tos), envelope.mail_from or ""
-            )
-        except Exception:
-            log.exception("could not store an inbound message")
+            await self.writer.store(raw, list(envelope.rcpt_tos), envelope.mail_from or "")
+        except NotStored:
             return self._each(envelope, "451 4.3.0 Could not store the message; try again later")
+        finally:
+            self.waiting -= 1
         if self.processor is not None:
-            self.processor.wake.set()
+            self.processor.arrived()
         return self._each(envelope, "250 2.0.0 OK: stored")
 
     def _each(self, envelope, reply: str) -> str:
         """Return the reply once, or (LMTP) once per recipient."""
         return "\r\n".join([reply] * len(envelope.rcpt_tos)) if self.lmtp else reply
-
-    def _store(self, raw: bytes, recipients: list[str], sender: str) -> None:
-        """Store and commit one message (runs in a worker thread); raises when it failed."""
-        statement = insert_statement(
-            raw,
-            dialect=self.engine.dialect.name,
-            envelope_to=recipients,
-            envelope_from=sender,
-            now=datetime.now(UTC),
-        )
-        with self.engine.begin() as connection:  # commits on leaving, rolls back on an error
-            connection.execute(statement)
 
 
 class InboundController(Controller):
@@ -145,6 +147,40 @@ class InboundController(Controller):
         """Learn the port that was bound (port 0) before aiosmtpd connects to it."""
         self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
+
+    def start(self) -> None:
+        """Start the writer, then listen (the writer stops again when listening failed)."""
+        self.handler.writer.start()
+        try:
+            super().start()
+        except BaseException:
+            self.handler.writer.close()
+            raise
+
+    def stop(self, no_assert: bool = False) -> None:
+        """Stop listening, let every waiting session hear whether its message was stored, stop.
+
+        A message handed to the writer is committed (250) or failed (451) before the loop
+        stops; a session still transferring its message is cut off unanswered, so the sender
+        tries again later.
+        """
+        if self.server is not None and self.loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._stop_listening(), self.loop).result(5)
+        self.handler.writer.close()
+        if self.loop.is_running():
+            drained = asyncio.run_coroutine_threadsafe(self._answered(), self.loop)
+            drained.result(SHUTDOWN_WAIT + 1)
+        super().stop(no_assert)
+
+    async def _stop_listening(self) -> None:
+        """Accept no further connections (those open keep going until the loop stops)."""
+        self.server.close()
+
+    async def _answered(self) -> None:
+        """Wait (at most SHUTDOWN_WAIT seconds) until no session waits for the writer."""
+        deadline = time.monotonic() + SHUTDOWN_WAIT
+        while self.handler.waiting and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
 
 
 @contextmanager
