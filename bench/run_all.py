@@ -21,11 +21,13 @@ for entry in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(entry))
 
 import audit_bench  # noqa: E402
+import brief_bench  # noqa: E402
 import calendar_bench  # noqa: E402
 import conflict_bench  # noqa: E402
 import dataset  # noqa: E402
 import dedup_bench  # noqa: E402
 import duplicate_bench  # noqa: E402
+import inbound_bench  # noqa: E402
 import invite_bench  # noqa: E402
 import mail_bench  # noqa: E402
 import notification_bench  # noqa: E402
@@ -91,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     notification_bench.main(["--quick"] if args.quick else [])
     print("\nDuplicate events (labelled title pairs; engine cost with and without the kind)")
     duplicate_bench.main(["--quick"] if args.quick else [])
+    print("\nWeekly brief (four weeks on the conflict data set)")
+    brief_bench.main([])
+    print("\nInbound mail (calendar replies from files, and over SMTP against a bare server)")
+    inbound_bench.main(["--count", "3000", "--rounds", "1"] if args.quick else [])
     portal_bench.main(
         [flag for flag, wanted in (("--quick", args.quick), ("--rebuild", args.rebuild)) if wanted]
     )
