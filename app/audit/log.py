@@ -90,20 +90,9 @@ def record_many(
     at: datetime | None = None,
 ) -> int:
     """Add one entry per object in a single INSERT (bulk invitations); return the count."""
-    if not object_ids:
-        return 0
-    who, when = actor or current_actor(), at or datetime.now(UTC)
-    common = {
-        "at": when,
-        "actor_type": who.type,
-        "actor_id": who.id,
-        "actor_label": who.label,
-        "action": action,
-        "object_type": object_type,
-        "changes": changes or {},
-    }
-    db.session.execute(insert(AuditEntry), [common | {"object_id": i} for i in object_ids])
-    return len(object_ids)
+    return record_each(
+        action, object_type, [(i, changes or {}) for i in object_ids], actor=actor, at=at
+    )
 
 
 def record_each(

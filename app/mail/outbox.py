@@ -72,6 +72,26 @@ def _serialise(message: EmailMessage | bytes | None, domain: str) -> tuple[bytes
     return f"Message-ID: {message_id}\r\n".encode("ascii") + raw, message_id
 
 
+def _queued(
+    address: str, kind: str, invitation_id: int | None, sequence: int, domain: str, now: datetime
+) -> dict:
+    """Return the values of an outbox row queued to be rendered at delivery (no bytes yet)."""
+    return {
+        "recipient": address,
+        "kind": kind,
+        "invitation_id": invitation_id,
+        "sequence": sequence,
+        "message": None,
+        "message_id": new_message_id(domain),
+        "status": MailStatus.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "claimed_by": "",
+        "last_error": "",
+        "created_at": now,
+    }
+
+
 def enqueue(
     session: Session,
     *,
@@ -153,20 +173,7 @@ def enqueue_many(
         session,
         OutboxMessage,
         [
-            {
-                "recipient": address,
-                "kind": kind,
-                "invitation_id": invitation_id,
-                "sequence": sequence,
-                "message": None,
-                "message_id": new_message_id(domain),
-                "status": MailStatus.QUEUED,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-            }
+            _queued(address, kind, invitation_id, sequence, domain, now)
             for invitation_id, address in recipients
         ],
     )
@@ -191,20 +198,7 @@ def enqueue_each(
         session,
         OutboxMessage,
         [
-            {
-                "recipient": address,
-                "kind": kind,
-                "invitation_id": invitation_id,
-                "sequence": sequence,
-                "message": None,
-                "message_id": new_message_id(domain),
-                "status": MailStatus.QUEUED,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-            }
+            _queued(address, kind, invitation_id, sequence, domain, now)
             for invitation_id, address, sequence in recipients
         ],
     )
@@ -229,21 +223,7 @@ def enqueue_refs(
     session.execute(
         outbox.insert(),
         [
-            {
-                "recipient": address,
-                "kind": kind,
-                "invitation_id": None,
-                "ref_id": ref_id,
-                "sequence": 0,
-                "message": None,
-                "message_id": new_message_id(domain),
-                "status": MailStatus.QUEUED,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "claimed_by": "",
-                "last_error": "",
-                "created_at": now,
-            }
+            _queued(address, kind, None, 0, domain, now) | {"ref_id": ref_id}
             for address, ref_id in recipients
         ],
     )
