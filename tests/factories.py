@@ -129,6 +129,23 @@ def api_headers(user: User) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+def event_form(
+    department_code: str, title: str, day: str, start: str, end: str, **extra: str
+) -> dict:
+    """Return the fields of the event form for an internal event on one day (start to end)."""
+    return {
+        "title": title,
+        "start_date": day,
+        "start_time": start,
+        "end_date": day,
+        "end_time": end,
+        "department": department_code,
+        "visibility": "internal",
+        "max_plus_ones": "0",
+        **extra,
+    }
+
+
 def login(browser, role: Role = Role.STAFF, **overrides) -> User:
     """Create a user with the role, log them in through the form and return them."""
     user = make_user(role, **overrides)

@@ -14,6 +14,7 @@ from app.notifications.models import Notification
 from tests.factories import (
     PASSWORD,
     api_headers,
+    event_form,
     login,
     make_contact,
     make_event,
@@ -263,16 +264,9 @@ def test_the_duplicate_warning_offers_to_ask_to_co_host_instead(app):
     db.session.commit()
     staff = Browser(app.test_client())
     staff.login(mine.email, PASSWORD)
-    form = {
-        "title": "Sommerfest Westfalenpark",
-        "start_date": "2027-02-13",
-        "start_time": "15:00",
-        "end_date": "2027-02-13",
-        "end_time": "18:00",
-        "department": mine.department.code,
-        "visibility": "internal",
-        "max_plus_ones": "0",
-    }
+    form = event_form(
+        mine.department.code, "Sommerfest Westfalenpark", "2027-02-13", "15:00", "18:00"
+    )
     panel = staff.post("/conflicts/check", form, form_page="/events/new").get_data(as_text=True)
     assert f'href="/events/{other.id}/cohost-request"' in panel
     page = staff.get(f"/events/{own.id}").get_data(as_text=True)

@@ -13,7 +13,15 @@ from app.conflicts.models import Severity
 from app.events.operations import EventInput, proposal_for, set_status
 from app.extensions import db
 from tests.conftest import Browser
-from tests.factories import NOW, PASSWORD, api_headers, make_event, make_user, make_venue
+from tests.factories import (
+    NOW,
+    PASSWORD,
+    api_headers,
+    event_form,
+    make_event,
+    make_user,
+    make_venue,
+)
 
 PAIRS = Path(__file__).parent / "data" / "event_title_pairs.csv"
 FIRST, LAST = date(2027, 2, 1), date(2027, 2, 28)
@@ -268,16 +276,9 @@ def test_the_comms_view_filter_export_and_event_form_show_duplicates(app, client
     assert len(rows) == 2 and "Familien-Sommerfest Westfalenpark" in rows[1]
     staff = Browser(app.test_client())
     staff.login(mine.email, PASSWORD)
-    form = {
-        "title": "Sommerfest Westfalenpark",
-        "start_date": "2027-02-13",
-        "start_time": "15:00",
-        "end_date": "2027-02-13",
-        "end_time": "18:00",
-        "department": mine.department.code,
-        "visibility": "internal",
-        "max_plus_ones": "0",
-    }
+    form = event_form(
+        mine.department.code, "Sommerfest Westfalenpark", "2027-02-13", "15:00", "18:00"
+    )
     panel = staff.post("/conflicts/check", form, form_page="/events/new").get_data(as_text=True)
     assert "Sommerfest im Westfalenpark" in panel and theirs.department.name in panel
 
