@@ -26,7 +26,7 @@ CHROMIUM_ARGS = [
 def live_server(database_url: str, **overrides):
     """Serve a fresh app (settings overridden by ``overrides``) on a free port; yield its URL."""
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, **overrides)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -37,6 +37,27 @@ def live_server(database_url: str, **overrides):
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+def _buffered(app):
+    """Return the app with each response body read (and its file closed) before it is sent.
+
+    Werkzeug's development server leaves a response's file open when the browser drops the
+    connection mid-response (its clean-up can fail before it closes the body), and the
+    leaked file surfaces later as a ResourceWarning in an unrelated test. No response of the
+    app is an endless stream, so reading each one whole first costs nothing here.
+    """
+
+    def application(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+
+    return application
 
 
 @contextmanager
