@@ -314,20 +314,30 @@ def test_accepting_on_the_page_offers_the_askers_planned_events_near_the_day(bro
     from app.cohosting import operations
 
     host, asker, kept = _two_departments()
-    duplicate = make_event(asker, title="Dialog Hörde")
-    far = make_event(asker, title="Anderes", start=datetime(2026, 12, 20, 18))
+    duplicate = make_event(asker, title="Bürgerdialog in Hörde")  # a planned (draft) duplicate
+    far = make_event(asker, title="Bürgerdialog Hörde", start=datetime(2026, 12, 20, 18))
+    unrelated = make_event(asker, title="Haushaltssperre", status="published")
+    secret = make_event(
+        asker, title="Bürgerdialog Hörde intern", visibility="confidential", status="published"
+    )
     row = operations.ask(kept, actor=asker, message="", department_code=None, now=datetime.now(UTC))
     db.session.commit()
     browser.login(host.email, PASSWORD)
     page = browser.get(f"/cohost-requests/{row.id}/accept").get_data(as_text=True)
-    assert f'value="{duplicate.id}"' in page and f'value="{far.id}"' not in page
-    wrong = browser.post(f"/cohost-requests/{row.id}/accept", {"cancel_event_id": str(far.id)})
-    assert wrong.status_code == 422
+    assert f'<option value="{duplicate.id}"' in page
+    assert unrelated.title not in page and secret.title not in page
+    for hidden in (far, unrelated, secret):  # another day, no duplicate, confidential
+        assert f'<option value="{hidden.id}"' not in page
+        wrong = browser.post(
+            f"/cohost-requests/{row.id}/accept", {"cancel_event_id": str(hidden.id)}
+        )
+        assert wrong.status_code == 422
     done = browser.post(f"/cohost-requests/{row.id}/accept", {"cancel_event_id": str(duplicate.id)})
     assert done.status_code == 302
     db.session.expire_all()
     assert db.session.get(Event, duplicate.id).status == Status.CANCELLED
     assert db.session.get(Event, far.id).status == Status.DRAFT
+    assert db.session.get(Event, secret.id).status == Status.PUBLISHED
     declined = browser.get(f"/cohost-requests/{row.id}/decline")
     assert declined.status_code == 302  # already answered: back to the event
 

@@ -5,13 +5,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.conflicts import listing, titles
 from app.conflicts.engine import Proposal, check
+from app.conflicts.gate import overrides_of
 from app.conflicts.models import Severity
-from app.events.operations import EventInput, proposal_for, set_status
+from app.errors import ValidationError
+from app.events.operations import EventInput, proposal_for, set_status, update_event
 from app.extensions import db
+from app.notifications import kinds
+from app.notifications.models import Notification
 from tests.conftest import Browser
 from tests.factories import (
     NOW,
@@ -232,6 +238,35 @@ def test_publishing_a_duplicate_asks_for_a_reason(client):
     assert response.status_code == 422 and "conflict_reason" in response.json["errors"]
     body["conflict_reason"] = "Abgestimmt"
     assert client.post("/api/v1/events", json=body, headers=headers).status_code == 201
+
+
+def test_renaming_into_a_duplicate_asks_for_a_reason_and_tells_the_other_department(app):
+    mine, theirs = make_user(), make_user()
+    hall = make_venue(name="Saal B")
+    start = datetime(2027, 2, 12, 18)
+    make_event(theirs, status="published", title="Jobmesse", start=start)
+    # Published over a venue warning (another department's event in the same hall).
+    make_event(theirs, status="published", title="Chorprobe", venue_id=hall.id, start=start)
+    event = make_event(mine, status="published", title="Sommerfest", venue_id=hall.id, start=start)
+    typo = EventInput.from_event(event).replace(title="Sommerfest!", conflict_reason="")
+    update_event(event, typo, actor=mine, now=NOW)  # no new duplicate: the warnings stay answered
+    db.session.commit()
+    renamed = EventInput.from_event(event).replace(title="Jobmesse 2027", conflict_reason="")
+    with pytest.raises(ValidationError) as refused:
+        update_event(event, renamed, actor=mine, now=NOW)
+    assert "conflict_reason" in refused.value.errors
+    db.session.rollback()
+    update_event(event, renamed.replace(conflict_reason="Gemeinsam geplant"), actor=mine, now=NOW)
+    db.session.commit()
+    override, first = overrides_of(event.id)  # newest first; the first was the venue warning
+    assert first.reason == "Testlauf" and "Chorprobe" in first.warnings
+    assert override.reason == "Gemeinsam geplant" and "Jobmesse" in override.warnings
+    assert "Chorprobe" not in override.warnings  # only the new duplicate needed the reason
+    told = db.session.scalars(select(Notification).filter_by(user_id=theirs.id)).all()
+    with force_locale("de"):
+        texts = sorted(kinds.message(n.kind, n.params) for n in told)
+    assert len(texts) == 2 and "Chorprobe" in texts[0]  # the venue clash when it was published
+    assert "Jobmesse" in texts[1] and "Jobmesse 2027" in texts[1]  # and now the duplicate
 
 
 def test_api_check_list_and_kind_filter(client):

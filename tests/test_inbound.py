@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.inbound import mime
+from app.inbound import mime, review
 from app.inbound.inbox import process_pending, purge, store
 from app.inbound.models import InboundMessage, Kind, State
 from app.invitations.answers import respond
@@ -122,13 +122,20 @@ def test_a_file_without_envelope_is_matched_by_the_to_header(guest):
     assert message.state == State.APPLIED and _answer(guest) == (Answer.ACCEPTED, "mail")
 
 
-def test_without_any_token_the_uid_and_the_single_attendee_find_the_invitation(guest):
+def test_without_any_token_the_uid_and_the_single_attendee_are_held_for_review(guest):
+    # An event's UID is public (feeds carry it), the ATTENDEE is what the sender typed: a reply
+    # that did not go to the guest's own reply address never changes the answer by itself.
     raw = guest.mail("stale_sequence.eml").replace(f"rsvp+{guest.token}".encode(), b"info")
-    message = store(raw, envelope_to=[], envelope_from="", now=NOW)
+    message = store(raw, envelope_to=[], envelope_from="mallory@evil.example", now=NOW)
     db.session.commit()
     process_pending(now=NOW)
     db.session.refresh(message)
-    assert message.state == State.APPLIED and _answer(guest) == (Answer.DECLINED, "mail")
+    assert (message.kind, message.state) == (Kind.OTHER_SENDER, State.REVIEW)
+    assert message.invitation_id == guest.invitation.id and message.detail["reason"] == "no_token"
+    assert _answer(guest)[0] == Answer.PENDING
+    review.apply(message, "declined", actor=guest.owner, now=NOW)  # one click by the host
+    db.session.commit()
+    assert _answer(guest) == (Answer.DECLINED, "mail")  # the answer came by mail
 
 
 def test_from_alone_never_identifies_the_invitation(guest):

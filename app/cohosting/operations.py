@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 
 from app.accounts.models import Role, User
 from app.audit import record
+from app.cohosting import duplicates
 from app.cohosting.models import CohostRequest, RequestState
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
@@ -161,21 +162,20 @@ def ask(
     return request
 
 
-def _duplicate_to_cancel(request: CohostRequest, event_id: int | None) -> Event | None:
-    """Return the requesting department's planned event to cancel, checked; None if not named."""
+def _duplicate_to_cancel(request: CohostRequest, event_id: int | None, actor) -> Event | None:
+    """Return the requesting department's planned duplicate to cancel, checked; None if unnamed."""
     if event_id is None:
         return None
-    other = db.session.get(Event, event_id)
-    if (
-        other is None
-        or other.department_id != request.department_id
-        or other.id == request.event_id
-        or other.status == Status.CANCELLED
-    ):
+    chosen = next((e for e in duplicates.cancellable(request, actor) if e.id == event_id), None)
+    if chosen is None:
         raise ValidationError.single(
-            "cancel_event_id", _("Name a planned event of the requesting department.")
+            "cancel_event_id",
+            _(
+                "Name a planned event of the requesting department that duplicates this one"
+                " (a similar title on the same or a neighbouring day)."
+            ),
         )
-    return other
+    return chosen
 
 
 def _guests_of(event: Event) -> list[Invitation]:
@@ -236,7 +236,7 @@ def answer(
         raise ValidationError.single("request", _("This request has already been answered."))
     if not accept and cancel_event_id is not None:
         raise ValidationError.single("cancel_event_id", _("Only when accepting."))
-    duplicate = _duplicate_to_cancel(request, cancel_event_id) if accept else None
+    duplicate = _duplicate_to_cancel(request, cancel_event_id, actor) if accept else None
     request.state = RequestState.ACCEPTED if accept else RequestState.DECLINED
     request.answered_by_id, request.answered_at = actor.id, now
     guests: dict = {}

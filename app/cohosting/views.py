@@ -1,6 +1,6 @@
 """The pages: asking to co-host an event, and the hosts' confirmation to accept or decline."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length
 
-from app.cohosting import operations
+from app.cohosting import duplicates, operations
 from app.cohosting.models import CohostRequest, RequestState
 from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
@@ -116,25 +116,6 @@ def ask(event_id: int):
     ), status
 
 
-def _planned_events(row: CohostRequest) -> list[Event]:
-    """Return the requesting department's planned events near the requested event's days."""
-    event = row.event
-    return list(
-        db.session.scalars(
-            select(Event)
-            .where(
-                Event.department_id == row.department_id,
-                Event.status != Status.CANCELLED,
-                Event.id != event.id,
-                Event.last_day >= event.first_day - timedelta(days=1),
-                Event.first_day <= event.last_day + timedelta(days=1),
-            )
-            .order_by(Event.starts_at)
-            .limit(20)
-        )
-    )
-
-
 @bp.route(
     "/cohost-requests/<int:request_id>/<any(accept, decline):action>", methods=["GET", "POST"]
 )
@@ -147,7 +128,7 @@ def answer(request_id: int, action: str):
         abort(403)
     accept = action == "accept"
     form = AnswerForm()
-    planned = _planned_events(row) if accept else []
+    planned = duplicates.cancellable(row, current_user) if accept else []
     form.cancel_event_id.choices = as_choices(
         [("", _("— none —")), *((str(e.id), f"{e.title} ({describe_when(e)})") for e in planned)]
     )

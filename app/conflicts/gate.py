@@ -9,6 +9,7 @@ way before they become exclusive (``venue_refusals``, registered in ``app.venues
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,8 @@ def clear_for_publishing(proposal: Proposal, reason: str, actor) -> list[Conflic
     """Return the warnings to record, or raise ValidationError for hard conflicts / no reason."""
     _lock_for_check()
     conflicts = check(proposal, actor)
+    if proposal.earlier_title is not None:
+        conflicts = _new_duplicates(proposal, conflicts, actor)
     hard = [c for c in conflicts if c.severity == Severity.HARD]
     if hard:
         raise ValidationError(
@@ -65,6 +68,17 @@ def clear_for_publishing(proposal: Proposal, reason: str, actor) -> list[Conflic
             ),
         )
     return warnings
+
+
+def _new_duplicates(proposal: Proposal, conflicts: list[Conflict], actor) -> list[Conflict]:
+    """Return the duplicates of a renamed event that its earlier title did not have.
+
+    A new title changes nothing else: the warnings it was published over stay answered, and
+    only a title that now looks like another department's event needs a reason.
+    """
+    earlier = replace(proposal, title=proposal.earlier_title, earlier_title=None)
+    had = {c.key for c in check(earlier, actor) if c.kind == "duplicate"}
+    return [c for c in conflicts if c.kind == "duplicate" and c.key not in had]
 
 
 def record_override(event: Event, warnings: list[Conflict], reason: str, actor, now) -> None:

@@ -309,7 +309,8 @@ def _owning_department(data: EventInput, actor) -> Department:
     return department
 
 
-# Changes of a published event that are checked against conflicts again.
+# Changes of a published event that are checked against conflicts again (a new title alone
+# is checked for duplicates its earlier title did not have).
 RECHECKED = ("starts_at", "ends_at", "venue", "capacity", "audiences")
 
 
@@ -319,13 +320,15 @@ def _gate(
     """Run the publish checks when the event goes out as published; return what to record."""
     if values["status"] != Status.PUBLISHED:
         return []
+    proposal = Proposal.from_values(values, department_id, event)
     if (
         event is not None
         and event.status == Status.PUBLISHED
         and all(getattr(event, name) == values[name] for name in RECHECKED)
     ):
-        return []
-    proposal = Proposal.from_values(values, department_id, event)
+        if event.title == values["title"]:
+            return []
+        proposal.earlier_title = event.title  # renamed: only new duplicates are checked
     return hooks.clear_for_publishing(proposal, reason, actor)
 
 

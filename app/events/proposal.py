@@ -55,6 +55,9 @@ class Proposal:
     venue: VenueInfo | None = None
     # The title (the duplicate check compares it; empty: nothing to compare).
     title: str = ""
+    # Set when only the title of a published event changes: its title until now. Then only
+    # the duplicates the new title has and this one did not are checked (see conflicts.gate).
+    earlier_title: str | None = None
 
     @classmethod
     def from_event(cls, event: Event) -> "Proposal":

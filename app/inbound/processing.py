@@ -257,6 +257,13 @@ def _calendar_reply(
         invitation, reply = _by_uid(events)
         if invitation is None:
             return Outcome(Kind.UNKNOWN, State.REVIEW, None, {"reason": "no_invitation"})
+        # Not sent to the guest's own reply address: an event's UID is no secret (feeds carry
+        # it) and the ATTENDEE is whatever the sender wrote, so a person decides.
+        matched = attendee_of(reply, invitation)
+        if isinstance(matched, Outcome):
+            return matched
+        detail = matched[1] | {"reason": "no_token"}
+        return Outcome(Kind.OTHER_SENDER, State.REVIEW, invitation, detail)
     else:
         reply = next((e for e in events if e.uid == invitation.event.uid), None)
         if reply is None:
