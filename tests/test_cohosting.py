@@ -1,6 +1,7 @@
 """Co-hosting requests: asking, refusals, accepting (with the duplicate cancelled), declining,
 notifications, audit entries, the API and the pages; exactly one invitation per guest."""
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -10,6 +11,7 @@ from app.events.models import Event, Status
 from app.extensions import db
 from app.invitations.models import Invitation
 from app.mail.models import OutboxMessage
+from app.notifications import kinds
 from app.notifications.models import Notification
 from tests.factories import (
     PASSWORD,
@@ -212,6 +214,13 @@ def test_accepting_cancels_the_duplicate_and_each_guest_keeps_exactly_one_invita
     # "both" had one invitation to each event and got no second one to the kept event.
     kept_rows = db.session.scalars(select(Invitation).where(Invitation.event_id == kept.id)).all()
     assert len(kept_rows) == 3
+    (told,) = _notes(asker, "cohost_answer")  # the asking department hears of its cancelled event
+    with force_locale("de"):
+        text = kinds.message(told.kind, told.params)
+    assert text == (
+        f"{host.department.name} hat unsere Anfrage zur Mitveranstaltung von „Bürgerdialog Hörde“"
+        " angenommen; unsere Veranstaltung „Bürgerdialog in Hörde“ wurde abgesagt."
+    )
     assert _actions() == ["cohost.requested", "cohost.accepted"]
     assert foreign.status == Status.PUBLISHED
 

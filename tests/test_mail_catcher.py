@@ -132,7 +132,11 @@ def test_the_pages_are_not_found_outside_development(app, client, database_url, 
         SECRET_KEY="a-production-secret-key-that-is-long-enough",
         MAIL_CATCHER_DIR=str(catcher),
     )
-    assert production.test_client().get("/dev/mail/").status_code == 404
+    probe = production.test_client()
+    assert probe.get("/dev/mail/").status_code == 404
+    # Not even a CSRF refusal (400) that would tell the route exists: there is none.
+    assert probe.post("/dev/mail/x.eml/reply", data={"answer": "ACCEPTED"}).status_code == 404
+    assert not [r for r in production.url_map.iter_rules() if r.rule.startswith("/dev/")]
 
 
 def test_the_catcher_command_refuses_production(app, runner):

@@ -250,9 +250,29 @@ def test_a_confidential_clash_names_the_event_reserved(app):
         start=start,
     )
     (text,) = _inbox(ours)
-    assert "„Reserviert“" in text and "Geheim" not in text
+    assert text == "„Empfang“ überschneidet sich mit „Reserviert“: derselbe Ort zur selben Zeit"
     stored = db.session.scalar(select(Notification.params))
     assert "Geheim" not in str(stored)  # the title is not kept where it may not be shown
+    assert theirs.department.name not in str(stored)  # nor whose it is
+
+
+def test_a_confidential_event_tells_no_one_of_a_duplicate_or_shared_guests(app):
+    ours, theirs = make_user(), make_user()
+    start = datetime(2027, 3, 6, 18, 0)
+    mine = make_event(ours, title="Neujahrsempfang", status="published", start=start)
+    invitation, _token = make_invitation(mine, ours, email="vip2@example.org")
+    secret = make_event(
+        theirs,
+        title="Neujahrsempfang 2027",
+        status="published",
+        visibility="confidential",
+        start=start,
+    )
+    make_invitation(secret, theirs, invitation.contact)
+    assert _inbox(ours) == []  # neither "possibly the same event" nor "also invited by"
+    public = make_event(theirs, title="Neujahrsempfang!", status="published", start=start)
+    make_invitation(public, theirs, invitation.contact)
+    assert len(_inbox(ours)) == 2  # the same from a visible event: both are news
 
 
 def test_a_clash_tells_the_co_hosts_but_not_a_department_hosting_both_events(app):

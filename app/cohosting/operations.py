@@ -257,7 +257,12 @@ def answer(
     service.notify(
         service.department_staff([request.department_id]),
         "cohost_answer",
-        params={"department": event.department.name, "event": event.title, "accepted": accept},
+        params={
+            "department": event.department.name,
+            "event": event.title,
+            "accepted": accept,
+            "cancelled": duplicate.title if duplicate is not None else "",
+        },
         url=f"/events/{event.id}",
         cause=f"cohost_answer:{request.id}",
         now=now,

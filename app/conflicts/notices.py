@@ -39,6 +39,7 @@ from app.notifications.service import insert_told, recipients_of, write
 # Clashes between two departments' events; ranges (holidays, blocked dates) and the
 # audience density are the communications team's view, not news for a department.
 NOTIFIED_KINDS = ("venue", "person", "duplicate")
+MASKED_KINDS = ("venue",)
 
 
 def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime) -> None:
@@ -47,7 +48,10 @@ def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime
         return
     # One notification per other event, naming the weightiest reason (NOTIFIED_KINDS order).
     reason: dict[int, str] = {}
-    clashes = [c for c in conflicts if c.kind in NOTIFIED_KINDS]
+    masked = event.visibility == Visibility.CONFIDENTIAL
+    # A confidential event shows elsewhere only as a reserved venue, without its department:
+    # no shared guests and no "possibly the same event" (see conflicts.describe).
+    clashes = [c for c in conflicts if c.kind in (MASKED_KINDS if masked else NOTIFIED_KINDS)]
     for conflict in sorted(clashes, key=lambda c: NOTIFIED_KINDS.index(c.kind)):
         for other_id in conflict.event_ids:
             if other_id != event.id:
@@ -55,7 +59,6 @@ def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime
     if not reason:
         return
     statement = _statement(db.session.get_bind().dialect.name)
-    masked = event.visibility == Visibility.CONFIDENTIAL
     for kind in NOTIFIED_KINDS:
         ids = [other_id for other_id, why in reason.items() if why == kind]
         if ids:
@@ -67,7 +70,7 @@ def notify_clashes(event: Event, conflicts: list[Conflict], actor, now: datetime
                 ours=sorted(event.host_department_ids),
                 title="" if masked else event.title,
                 masked=masked,
-                department_id=event.department_id,
+                department_id=None if masked else event.department_id,
                 reason=kind,
                 cause_prefix=f"conflict:{event.id}:",
                 cause_suffix=f":{event.sequence}",

@@ -12,5 +12,6 @@ def register(app: Flask) -> None:
     from app.inbound.views import bp
 
     app.register_blueprint(bp)
-    app.register_blueprint(dev_bp)
+    if app.config.get("ENV_NAME") != "production":  # /dev/mail's buttons; 404 there otherwise
+        app.register_blueprint(dev_bp)
     hooks.add(hooks.page_context, page_context)  # open review items on the event page

@@ -6,7 +6,7 @@ from sqlalchemy import and_, select
 
 from app.contacts.models import Contact
 from app.departments.models import Department
-from app.events.models import Event, Status
+from app.events.models import Event, Status, Visibility
 from app.extensions import db
 from app.invitations.models import Answer, Invitation
 from app.notifications.service import department_staff, notify
@@ -39,7 +39,12 @@ def _clashes(event: Event, invitation_ids: list[int]):
 def notify_guest_clashes(
     event: Event, invitation_ids: list[int], department: Department, *, actor, now: datetime
 ) -> None:
-    """Notify the hosts of other events at the same time that their guest was invited here."""
+    """Notify the hosts of other events at the same time that their guest was invited here.
+
+    Not for a confidential event: to other departments it has no guests to clash with.
+    """
+    if event.visibility == Visibility.CONFIDENTIAL:
+        return
     staff_of: dict[frozenset, list] = {}
     for invitation_id, contact, other in _clashes(event, invitation_ids):
         hosts = other.host_department_ids

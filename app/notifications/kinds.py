@@ -65,6 +65,13 @@ def _title(p: dict, key: str) -> str:
 def _conflict(p: dict) -> str:
     """Word a clash between our event and another department's."""
     reason = CONFLICT_REASONS.get(p.get("conflict", ""), p.get("conflict", ""))
+    if not p.get("department"):  # a confidential event's department is not named either
+        return _(
+            "“%(event)s” clashes with “%(other)s”: %(reason)s",
+            event=p["event"],
+            other=_title(p, "other"),
+            reason=reason,
+        )
     return _(
         "“%(event)s” clashes with “%(other)s” (%(department)s): %(reason)s",
         event=p["event"],
@@ -76,6 +83,12 @@ def _conflict(p: dict) -> str:
 
 def _cohost_answer(p: dict) -> str:
     """Word the answer to a co-hosting request."""
+    if p.get("accepted") and p.get("cancelled"):
+        return _(
+            "%(department)s accepted our request to co-host “%(event)s”; our “%(cancelled)s”"
+            " was cancelled.",
+            **p,
+        )
     if p.get("accepted"):
         return _("%(department)s accepted our request to co-host “%(event)s”.", **p)
     return _("%(department)s declined our request to co-host “%(event)s”.", **p)
