@@ -149,7 +149,8 @@ def cohosting_part() -> Part:
                 "type": "integer",
                 "minimum": 1,
                 "maximum": MAX_ID,
-                "description": "accept only: the requesting department's duplicate to cancel",
+                "description": "accept only: the requesting department's planned duplicate to"
+                " cancel (a similar title on the same or a neighbouring day, not confidential)",
             }
         },
     }
