@@ -37,12 +37,12 @@ def cancellable(request: CohostRequest, viewer) -> list[Event]:
     return [
         other
         for other in nearby
-        if policy.can_see_details(viewer, other) or _own_draft_for(viewer, other)
+        if policy.can_see_details(viewer, other) or _planned_draft(other)
         if titles.similar(other.title, event.title, same_venue_and_day=_same_place(other, event))
     ]
 
 
-def _own_draft_for(viewer, other: Event) -> bool:
+def _planned_draft(other: Event) -> bool:
     """Return True for a non-confidential draft: a planned duplicate is usually still one."""
     return other.status == Status.DRAFT and other.visibility != Visibility.CONFIDENTIAL
 
