@@ -34,7 +34,8 @@ from app.accounts.models import Role, User  # noqa: E402
 from app.audit.models import AuditEntry  # noqa: E402
 from app.contacts.models import Contact  # noqa: E402
 from app.departments.models import Department  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.invitations import operations, views  # noqa: E402
 from config import Config  # noqa: E402

@@ -10,7 +10,8 @@ from app.accounts.models import Role
 from app.conflicts import listing, titles
 from app.conflicts.engine import Proposal, check
 from app.conflicts.models import Severity
-from app.events.operations import EventInput, proposal_for, set_status
+from app.events.operations import proposal_for, set_status
+from app.events.validation import EventInput
 from app.extensions import db
 from tests.conftest import Browser
 from tests.factories import (
