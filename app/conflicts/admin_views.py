@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.accounts.access import comms_required
 from app.accounts.forms import ConfirmForm
-from app.conflicts import imports
+from app.conflicts import holiday_imports, imports
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.dates import format_day
 from app.errors import ValidationError
@@ -326,7 +326,7 @@ def holidays_import():
     if form.validate_on_submit():
         data = form.file.data.read(imports.MAX_BYTES + 1)
         try:
-            result = imports.import_school_holidays(data, region=form.region.data)
+            result = holiday_imports.import_school_holidays(data, region=form.region.data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
