@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.contacts import dedup, hooks, queries
+from app.contacts import dedup, dedup_scoring, hooks, queries
 from app.contacts.candidates import (
     PROBE_COLUMNS,
     Candidate,
@@ -281,7 +281,7 @@ def save_contact(
 def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[Candidate]:
     """Return possible duplicates of unsaved input (raises ValidationError for bad input)."""
     values = validate_input(data)
-    probe = dedup.Probe(**{n: values[n] for n in PROBE_COLUMNS if n != "id"}, id=exclude_id)
+    probe = dedup_scoring.Probe(**{n: values[n] for n in PROBE_COLUMNS if n != "id"}, id=exclude_id)
     return candidates_for(db.session, probe, limit=5)
 
 

@@ -18,7 +18,7 @@ from flask_login import current_user
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit.queries import history as audit_history
-from app.contacts import cap, csv_import, dedup, merge_undo, merges, operations, queries
+from app.contacts import cap, csv_import, dedup_scoring, merge_undo, merges, operations, queries
 from app.contacts.forms import ContactForm, ImportForm, MergeForm
 from app.contacts.models import Contact, ContactImport, ContactMerge
 from app.errors import ValidationError
@@ -33,7 +33,7 @@ REVIEW_LIMIT = 100
 @bp.app_template_filter("describe_reason")
 def describe_reason(code: str) -> str:
     """Turn a duplicate reason code into a sentence in the user's language."""
-    return dedup.describe(code)
+    return dedup_scoring.describe(code)
 
 
 @bp.before_request
