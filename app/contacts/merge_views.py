@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.forms import ConfirmForm
-from app.contacts import merge_undo, merges, operations, queries
+from app.contacts import guards, merge_undo, merges, operations, queries
 from app.contacts.forms import MergeForm
 from app.contacts.models import Contact, ContactMerge
 from app.contacts.views import bp
@@ -81,7 +81,7 @@ def merge(first_id: int, second_id: int):
                 secret_key=current_app.config["SECRET_KEY"],
                 choices=form.choices_made(),
             )
-        except operations.ContactLocked as error:
+        except guards.ContactLocked as error:
             db.session.rollback()  # the page shows both contacts as stored, not half-merged
             form.form_errors.append(str(error))
             status = 403

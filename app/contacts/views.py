@@ -20,7 +20,7 @@ from flask_login import current_user
 from app.accounts.forms import ConfirmForm
 from app.accounts.models import Role
 from app.audit.queries import history as audit_history
-from app.contacts import cap, csv_import, dedup_scoring, operations, queries
+from app.contacts import cap, csv_import, dedup_scoring, guards, operations, queries
 from app.contacts.forms import ContactForm, ImportForm
 from app.contacts.models import Contact, ContactImport
 from app.errors import ValidationError
@@ -85,7 +85,7 @@ def edit(contact_id: int | None = None):
                 return _save(form, contact)
         except ValidationError as error:
             apply_errors(form, error)
-        except operations.ContactLocked as error:
+        except guards.ContactLocked as error:
             apply_errors(form, ValidationError.single(error.field, str(error)))
     history = audit_history("contact", contact.id) if contact is not None else []
     page = render_template(
