@@ -16,7 +16,8 @@ from app.departments.models import Department
 from app.departments.staff import create_user
 from app.errors import ValidationError
 from app.events.models import Event, Status, Visibility
-from app.events.operations import DEFAULT_TZ, EventInput, create_event, set_status
+from app.events.operations import DEFAULT_TZ, create_event, set_status
+from app.events.validation import EventInput
 from app.events.walltime import local_to_utc, utc_to_local
 from app.extensions import db
 from app.venues.models import Venue

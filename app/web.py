@@ -176,6 +176,7 @@ def register_web(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.conflicts.admin_views import bp as conflict_admin_bp
     from app.conflicts.views import bp as conflicts_bp
+    from app.contacts import merge_views  # noqa: F401 - adds duplicates and merges to contacts
     from app.contacts.views import bp as contacts_bp
     from app.departments import staff_views  # noqa: F401 - adds user administration to auth_bp
     from app.departments.views import bp as departments_bp

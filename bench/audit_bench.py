@@ -34,9 +34,10 @@ from app.accounts.models import Role, User  # noqa: E402
 from app.audit.models import AuditEntry  # noqa: E402
 from app.contacts.models import Contact  # noqa: E402
 from app.departments.models import Department  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.invitations import operations, views  # noqa: E402
+from app.invitations import guest_page, operations  # noqa: E402
 from config import Config  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -153,7 +154,7 @@ def run(rounds: int) -> dict:
             for label in ("with", "without"):  # interleaved: the machine's noise hits both
                 t0 = perf_counter()
                 if label == "without":
-                    with _without(views, "record_read"):
+                    with _without(guest_page, "record_read"):
                         response = client.get(url)
                 else:
                     response = client.get(url)

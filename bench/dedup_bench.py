@@ -33,7 +33,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.contacts import dedup  # noqa: E402
+from app.contacts import dedup, dedup_scoring  # noqa: E402
 from app.contacts.candidates import candidate_pairs, candidates_for  # noqa: E402
 from app.contacts.models import Contact  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -78,13 +78,13 @@ DOMAINS = ["gmx.de", "web.de", "t-online.de", "gmail.com", "ruhr-kultur.de", "st
 # fmt: on
 
 
-def _pairs() -> list[tuple[dedup.Probe, dedup.Probe, bool, str]]:
+def _pairs() -> list[tuple[dedup_scoring.Probe, dedup_scoring.Probe, bool, str]]:
     """Return the labelled pairs as probes with their label and note."""
     with PAIRS.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
 
-    def side(row: dict, s: str) -> dedup.Probe:
-        return dedup.Probe(*(row[f"{s}_{n}"] for n in ("first", "last", "email", "org")))
+    def side(row: dict, s: str) -> dedup_scoring.Probe:
+        return dedup_scoring.Probe(*(row[f"{s}_{n}"] for n in ("first", "last", "email", "org")))
 
     return [(side(r, "a"), side(r, "b"), r["same"] == "1", r["note"]) for r in rows]
 
@@ -92,7 +92,7 @@ def _pairs() -> list[tuple[dedup.Probe, dedup.Probe, bool, str]]:
 def quality(rounds: int) -> dict:
     """Score the labelled set and time compare() on fresh and on warm probes."""
     pairs = _pairs()
-    proposed = [dedup.compare(a, b) is not None for a, b, _same, _note in pairs]
+    proposed = [dedup_scoring.compare(a, b) is not None for a, b, _same, _note in pairs]
     tp = sum(p and s for p, (_a, _b, s, _n) in zip(proposed, pairs, strict=True))
     fp = [(a, b, n) for p, (a, b, s, n) in zip(proposed, pairs, strict=True) if p and not s]
     fn = [(a, b, n) for p, (a, b, s, n) in zip(proposed, pairs, strict=True) if s and not p]
@@ -102,11 +102,11 @@ def quality(rounds: int) -> dict:
         copies = [(_copy(a), _copy(b)) for a, b, _s, _n in pairs]
         started = perf_counter()
         for a, b in copies:
-            dedup.compare(a, b)
+            dedup_scoring.compare(a, b)
         fresh.append((perf_counter() - started) / len(copies))
         started = perf_counter()
         for a, b in copies:
-            dedup.compare(a, b)
+            dedup_scoring.compare(a, b)
         warm.append((perf_counter() - started) / len(copies))
     return {
         "pairs": len(pairs),
@@ -121,12 +121,12 @@ def quality(rounds: int) -> dict:
     }
 
 
-def _copy(probe: dedup.Probe) -> dedup.Probe:
+def _copy(probe: dedup_scoring.Probe) -> dedup_scoring.Probe:
     """Return a probe with the same fields and nothing cached."""
-    return dedup.Probe(probe.first_name, probe.last_name, probe.email, probe.organisation)
+    return dedup_scoring.Probe(probe.first_name, probe.last_name, probe.email, probe.organisation)
 
 
-def _label(probe: dedup.Probe) -> str:
+def _label(probe: dedup_scoring.Probe) -> str:
     """Return "First Last <email> (org)" for the report."""
     org = f" ({probe.organisation})" if probe.organisation else ""
     return f"{probe.first_name} {probe.last_name} <{probe.email}>{org}"
@@ -217,7 +217,7 @@ def lookups(quick: bool) -> dict:
     }
 
 
-def _probe_from(row: dict, rng: random.Random) -> dedup.Probe:
+def _probe_from(row: dict, rng: random.Random) -> dedup_scoring.Probe:
     """Return a probe as staff would type it: the contact again, another spelling, or new."""
     first, last, email = row["first_name"], row["last_name"], row["email"]
     local, _at, domain = email.rpartition("@")
@@ -227,7 +227,7 @@ def _probe_from(row: dict, rng: random.Random) -> dedup.Probe:
         email = f"{first[0].lower()}.{local.split('.', 1)[-1]}@{domain}"
     elif kind == "new":
         first, email = rng.choice(FIRST), f"neu{rng.randrange(10**6)}@example.net"
-    return dedup.Probe(first, last, email, row["organisation"])
+    return dedup_scoring.Probe(first, last, email, row["organisation"])
 
 
 def report(result: dict, timing: dict | None) -> None:

@@ -46,7 +46,8 @@ from app import create_app  # noqa: E402
 from app.accounts.models import Role, User  # noqa: E402
 from app.contacts.models import Contact  # noqa: E402
 from app.departments.models import Department  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.inbound.inbox import ingest, process_pending  # noqa: E402
 from app.inbound.models import InboundMessage, State  # noqa: E402

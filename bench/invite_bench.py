@@ -26,7 +26,8 @@ from app import create_app  # noqa: E402
 from app.accounts.models import Role, User  # noqa: E402
 from app.contacts.models import Contact  # noqa: E402
 from app.departments.models import Department  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.extensions import db, mail  # noqa: E402
 from app.invitations.delivery import render_pending, render_queued  # noqa: E402
 from app.invitations.models import Invitation, InvitationDepartment  # noqa: E402

@@ -43,7 +43,8 @@ from app.conflicts import notices  # noqa: E402
 from app.departments.models import Department  # noqa: E402
 from app.events import hooks  # noqa: E402
 from app.events.models import Event, Status  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.events.walltime import utc_to_local  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.notifications.mails import send_digests  # noqa: E402

@@ -29,7 +29,8 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from app.accounts.models import Role, User  # noqa: E402
 from app.departments.models import Department  # noqa: E402
-from app.events.operations import EventInput, create_event  # noqa: E402
+from app.events.operations import create_event  # noqa: E402
+from app.events.validation import EventInput  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.privacy.retention import run  # noqa: E402
 from config import TestConfig  # noqa: E402

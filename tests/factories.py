@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from app.accounts.models import ApiToken, Role, User
 from app.departments.models import Department
 from app.events.models import Event
-from app.events.operations import EventInput, create_event
+from app.events.operations import create_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.venues.models import Venue
 from app.vocabularies.models import Audience, Category

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.brief.content import build
 from app.brief.mails import send_briefs
-from app.events.operations import EventInput, update_event
+from app.events.operations import update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.subscriptions import service

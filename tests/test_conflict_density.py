@@ -7,7 +7,8 @@ import pytest
 from flask import render_template_string
 from sqlalchemy import event as sa_event
 
-from app.conflicts.density import SCALE, Density, density, fill_for, heatmap_svg
+from app.conflicts.density import Density, density
+from app.conflicts.density_svg import SCALE, fill_for, heatmap_svg
 from app.events.models import Status
 from app.events.operations import set_status
 from app.extensions import db

@@ -14,7 +14,8 @@ from app.conflicts.engine import Proposal, check
 from app.conflicts.gate import overrides_of
 from app.conflicts.models import Severity
 from app.errors import ValidationError
-from app.events.operations import EventInput, proposal_for, set_status, update_event
+from app.events.operations import proposal_for, set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.notifications import kinds
 from app.notifications.models import Notification

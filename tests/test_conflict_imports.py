@@ -8,7 +8,8 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.models import Role
 from app.conflicts.cli import conflicts_cli
-from app.conflicts.imports import fetch_ics, import_blocked_ics, import_school_holidays
+from app.conflicts.holiday_imports import import_school_holidays
+from app.conflicts.imports import fetch_ics, import_blocked_ics
 from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
 from app.errors import ValidationError
 from app.extensions import db

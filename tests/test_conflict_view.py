@@ -13,7 +13,8 @@ from flask import g, session
 from app.accounts.models import Role
 from app.conflicts import export, listing
 from app.conflicts.engine import Proposal, check
-from app.events.operations import EventInput, proposal_for
+from app.events.operations import proposal_for
+from app.events.validation import EventInput
 from app.extensions import db
 from tests.conftest import Browser
 from tests.factories import PASSWORD, make_event, make_user, make_venue

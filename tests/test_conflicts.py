@@ -19,7 +19,8 @@ from app.conflicts.models import (
 )
 from app.errors import ValidationError
 from app.events.models import Event, Status
-from app.events.operations import EventInput, proposal_for, set_status, update_event
+from app.events.operations import proposal_for, set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.invitations.models import Answer, Invitation
 from app.invitations.operations import invite

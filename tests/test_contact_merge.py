@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.contacts import csv_import, merge_undo, merges, operations, queries
+from app.contacts import csv_import, guards, merge_undo, merges, queries
 from app.contacts.models import Contact, ContactAddress, ContactMerge
 from app.contacts.operations import ContactInput, save_contact
 from app.errors import PermissionDenied, ValidationError
@@ -235,6 +235,6 @@ def test_undo_waits_for_a_later_merge_of_the_survivor(app):
 def test_operations_merge_refuses_what_it_refused_before(app):
     older, newer = weber_pair()
     staff = make_user()
-    with pytest.raises(operations.ContactLocked):  # two mailboxes: comms decide
+    with pytest.raises(guards.ContactLocked):  # two mailboxes: comms decide
         merges.merge(older, newer, actor=staff, now=NOW)
     assert count(ContactMerge) == 0

@@ -4,8 +4,6 @@ import pytest
 
 from app.contacts.dedup import (
     InvalidEmail,
-    Probe,
-    compare,
     email_key,
     fold,
     is_role_address,
@@ -15,6 +13,7 @@ from app.contacts.dedup import (
     phone_key,
     phonetic_key,
 )
+from app.contacts.dedup_scoring import Probe, compare
 from app.contacts.phonetics import cologne_phonetic
 
 

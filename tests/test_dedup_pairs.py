@@ -7,13 +7,14 @@ import pytest
 
 from app.contacts import operations
 from app.contacts.candidates import candidates_for
-from app.contacts.dedup import Probe, compare, describe, fold
+from app.contacts.dedup import fold
 from app.contacts.dedup_evidence import (
     domain_typo,
     is_free_mail,
     organisation_key,
     same_organisation,
 )
+from app.contacts.dedup_scoring import Probe, compare, describe
 from app.contacts.name_variants import generation, same_given_name, spelling_key
 from app.contacts.operations import ContactInput, save_contact
 from app.extensions import db

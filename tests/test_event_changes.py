@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.events.changes import EventChange
 from app.events.models import Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.invitations.models import Answer
 from app.mail.models import OutboxMessage

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Role
 from app.errors import PermissionDenied, ValidationError
 from app.events.models import Event, Status, Visibility
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from tests.factories import NOW, make_audience, make_department, make_event, make_user, make_venue
 

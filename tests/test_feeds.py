@@ -4,7 +4,8 @@ from datetime import date, datetime
 
 from app.accounts.models import Role
 from app.events.models import Event, Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from tests.factories import NOW, make_audience, make_event, make_user, make_venue
 from tests.icalcheck import icaljs, icaljs_instants, parse_icalendar, python_instants

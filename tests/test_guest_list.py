@@ -11,7 +11,8 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.contacts.models import Tag
 from app.events.models import Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.invitations.delivery import render_queued
 from app.invitations.models import Answer, Invitation

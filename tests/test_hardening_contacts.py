@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from app import create_app
 from app.accounts.models import Role
 from app.contacts import merges, operations
+from app.contacts.guards import ContactLocked
 from app.contacts.models import Contact, Tag
-from app.contacts.operations import ContactInput, ContactLocked, save_contact
+from app.contacts.operations import ContactInput, save_contact
 from app.errors import ValidationError
 from app.extensions import db
 from app.invitations.delivery import render_pending, render_queued, retry

@@ -17,11 +17,12 @@ from app.extensions import db
 from app.invitations.delivery import render_queued
 from app.invitations.models import Invitation
 from app.invitations.operations import invite
-from app.mail import worker
+from app.mail import recording
 from app.mail.claims import claim
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.outbox import enqueue_many
-from app.mail.worker import deliver, utcnow
+from app.mail.recording import utcnow
+from app.mail.worker import deliver
 from tests.conftest import PG_ADMIN_URL
 from tests.factories import NOW, make_contact, make_event, make_user
 from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
@@ -241,7 +242,7 @@ def test_until_empty_exits_3_while_a_retry_is_scheduled(app, runner):
 def test_until_done_waits_for_scheduled_retries_and_counts_failed_mail_as_done(
     app, runner, monkeypatch
 ):
-    monkeypatch.setattr(worker, "FIRST_RETRY", timedelta(seconds=0.3))  # instead of 30 s
+    monkeypatch.setattr(recording, "FIRST_RETRY", timedelta(seconds=0.3))  # instead of 30 s
     handler = BusyFirst(2, reject={"gast2@example.org": "550 5.1.1 Unknown user"})
     command = ["mail", "deliver", "--until-done", "--worker-id", "cli", "--poll-interval", "0.1"]
     with smtp_server(handler) as controller:

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from app.events.models import Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.invitations.models import Answer, Invitation
 from app.invitations.operations import invite

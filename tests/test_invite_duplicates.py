@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.contacts.dedup import Probe, compare
+from app.contacts.dedup_scoring import Probe, compare
 from app.contacts.models import Contact
 from app.extensions import db
 from app.invitations import duplicates

@@ -12,7 +12,8 @@ from app.extensions import db, mail
 from app.mail import renderers
 from app.mail.models import MailStatus, OutboxMessage
 from app.mail.outbox import enqueue
-from app.mail.worker import backoff, deliver
+from app.mail.recording import backoff
+from app.mail.worker import deliver
 from tests.smtpserver import RecordingHandler, send_mail_to, smtp_server
 from tests.test_mail_outbox import make_message
 

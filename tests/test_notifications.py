@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.events.models import Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.inbound.models import State
 from app.mail.models import OutboxMessage

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 from app.accounts.models import Role
 from app.events import operations
 from app.events.models import Status
+from app.events.validation import EventInput
 from app.extensions import db
 from app.vocabularies.models import District
 from tests.factories import (
@@ -66,7 +67,7 @@ def test_search_follows_changed_titles_and_venue_names(client):
     db.session.commit()
     assert _titles(client, "/veranstaltungen?q=bücherei") == []  # words, not inner parts
     assert _titles(client, "/veranstaltungen?q=stadtbuch") == ["Vortrag"]
-    data = operations.EventInput.from_event(event).replace(title="Lesenacht")
+    data = EventInput.from_event(event).replace(title="Lesenacht")
     operations.update_event(event, data, actor=staff, now=NOW, notify=False)
     db.session.commit()
     assert _titles(client, "/veranstaltungen?q=Vortrag") == []
@@ -193,7 +194,7 @@ def test_cancelled_and_rescheduled_events(client):
     moved = _public(staff, "Sommerfest")
     gone = _public(staff, "Herbstfest")
     db.session.commit()
-    data = operations.EventInput.from_event(moved)
+    data = EventInput.from_event(moved)
     data = data.replace(start=SOON + timedelta(days=1), end=SOON + timedelta(days=1, hours=2))
     operations.update_event(moved, data, actor=staff, now=NOW, notify=False)
     operations.set_status(gone, Status.CANCELLED, actor=staff, now=NOW)
@@ -248,7 +249,7 @@ def test_a_change_ends_the_cached_copy(client):
     event = _public(staff, "Fest")
     db.session.commit()
     tag = client.get("/veranstaltungen").headers["ETag"]
-    data = operations.EventInput.from_event(event).replace(title="Großes Fest")
+    data = EventInput.from_event(event).replace(title="Großes Fest")
     operations.update_event(event, data, actor=staff, now=NOW, notify=False)
     db.session.commit()
     response = client.get("/veranstaltungen", headers={"If-None-Match": tag})

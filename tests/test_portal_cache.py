@@ -6,6 +6,7 @@ from flask import Response
 from sqlalchemy import event as sa_event
 
 from app.events import operations
+from app.events.validation import EventInput
 from app.extensions import db
 from app.portal.pagecache import PageCache
 from tests.factories import make_event, make_user
@@ -62,7 +63,7 @@ def test_a_page_is_rendered_once_per_change(client):
         assert statements.count <= 1, url  # at most the calendar version
         assert "Set-Cookie" not in again.headers, url
 
-    data = operations.EventInput.from_event(event).replace(title="Großes Fest")
+    data = EventInput.from_event(event).replace(title="Großes Fest")
     operations.update_event(event, data, actor=staff, now=NOW, notify=False)
     db.session.commit()
     changed = client.get("/veranstaltungen").get_data(as_text=True)

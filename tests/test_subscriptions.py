@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.events.models import Status
-from app.events.operations import EventInput, set_status, update_event
+from app.events.operations import set_status, update_event
+from app.events.validation import EventInput
 from app.extensions import db
 from app.notifications import kinds
 from app.notifications.models import Notification

@@ -5,7 +5,8 @@ from flask import current_app, g, jsonify, request, url_for
 from app.accounts.models import Role
 from app.api import bp
 from app.api.contacts import _int_arg
-from app.api.openapi import _TEXT, Part, _query, _responses, add_part
+from app.api.openapi import add_part
+from app.api.openapi_blocks import _TEXT, Part, _query, _responses
 from app.audit.models import AuditEntry
 from app.audit.queries import AuditFilter, filtered, page_of
 from app.audit.views import changes_for

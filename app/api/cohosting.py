@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from flask import abort, current_app, g, jsonify, request
 
 from app.api import bp
-from app.api.openapi import Part, _json, _responses, add_part
+from app.api.openapi import add_part
+from app.api.openapi_blocks import Part, _json, _responses
 from app.api.views import _visible_event
 from app.cohosting import operations
 from app.cohosting.models import CohostRequest

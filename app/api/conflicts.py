@@ -10,6 +10,7 @@ from app.conflicts.models import Severity
 from app.departments.models import Department
 from app.errors import ValidationError
 from app.events import operations, policy
+from app.events.validation import EventInput
 from app.extensions import db
 
 
@@ -22,11 +23,11 @@ def check_conflicts():
         event = _visible_event(body.event_id)
         if not policy.can_edit(g.api_user, event):
             abort(403, description="You may not change this event.")
-        base = operations.EventInput.from_event(event)
+        base = EventInput.from_event(event)
     else:
         if body.starts_at is None:
             raise ValidationError.single("starts_at", "Required unless event_id is given.")
-        base = operations.EventInput()
+        base = EventInput()
     body.model_fields_set.discard("event_id")
     data = _input_from(body, base)
     if data.end is None and data.all_day:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.accounts.models import Role
 from app.api import bp
 from app.api.schemas import parse
-from app.contacts import cap, dedup, operations, queries
+from app.contacts import cap, dedup_scoring, operations, queries
 from app.contacts.candidates import Candidate
 from app.contacts.cap import MAX_CAP
 from app.contacts.models import Contact
@@ -96,7 +96,7 @@ def _warning_json(candidate: Candidate) -> dict:
     return {
         "contact_id": candidate.other.id,
         "score": candidate.match.score,
-        "reasons": [dedup.describe(code) for code in candidate.match.reasons],
+        "reasons": [dedup_scoring.describe(code) for code in candidate.match.reasons],
         "reason_codes": candidate.match.reasons,
     }
 
@@ -207,7 +207,7 @@ def contact_duplicates():
                 {
                     "contact_ids": pair.ids,
                     "score": pair.match.score,
-                    "reasons": [dedup.describe(code) for code in pair.match.reasons],
+                    "reasons": [dedup_scoring.describe(code) for code in pair.match.reasons],
                     "reason_codes": pair.match.reasons,
                 }
                 for pair in pairs

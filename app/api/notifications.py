@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.api import bp
 from app.api.event_list import int_arg
-from app.api.openapi import Part, _json, _query, _responses, add_part
+from app.api.openapi import add_part
+from app.api.openapi_blocks import Part, _json, _query, _responses
 from app.errors import ValidationError
 from app.extensions import db
 from app.input_guard import MAX_ID

@@ -68,7 +68,7 @@ def _page_of(ref: str) -> dict:
 
 def inbound_part():
     """Describe the review list of received messages and applying one."""
-    from app.api.openapi import Part, _json, _query, _responses
+    from app.api.openapi_blocks import Part, _json, _query, _responses
 
     message_id = [
         {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -141,7 +141,7 @@ INVITED = {
 def invitation_list_part():
     """Describe the event's guest list and inviting, with the warnings an invitation gives."""
     from app.api.invitations import InviteBody
-    from app.api.openapi import ID, Part, _json, _model_schemas, _query, _responses
+    from app.api.openapi_blocks import ID, Part, _json, _model_schemas, _query, _responses
 
     summary = {"type": "object", "additionalProperties": {"type": "integer"}}
     listing = {

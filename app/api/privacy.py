@@ -6,7 +6,8 @@ from flask import abort, g, jsonify
 
 from app.accounts.models import Role
 from app.api import bp
-from app.api.openapi import Part, _responses, add_part
+from app.api.openapi import add_part
+from app.api.openapi_blocks import Part, _responses
 from app.audit import record
 from app.contacts.models import Contact
 from app.errors import PermissionDenied

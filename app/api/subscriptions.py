@@ -4,7 +4,8 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from app.api import bp
-from app.api.openapi import Part, _json, _responses, add_part
+from app.api.openapi import add_part
+from app.api.openapi_blocks import Part, _json, _responses
 from app.departments.models import Department
 from app.errors import ValidationError
 from app.extensions import db

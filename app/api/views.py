@@ -14,6 +14,7 @@ from app.departments.models import Department
 from app.errors import PermissionDenied, ValidationError
 from app.events import operations, policy
 from app.events.models import Event, Status
+from app.events.validation import EventInput
 from app.extensions import db
 from app.venues.models import Venue
 from app.vocabularies.models import District
@@ -126,7 +127,7 @@ def list_events():
     return current_app.response_class(orjson.dumps(payload), mimetype="application/json")
 
 
-def _input_from(body: EventFields, base: operations.EventInput) -> operations.EventInput:
+def _input_from(body: EventFields, base: EventInput) -> EventInput:
     """Overlay the fields the client sent onto a base input."""
     sent = body.model_fields_set
     all_day = body.all_day if "all_day" in sent else base.all_day
@@ -156,7 +157,7 @@ def _input_from(body: EventFields, base: operations.EventInput) -> operations.Ev
 def create_event():
     """Create an event; the token's user is the actor."""
     body = parse(EventCreate, request.get_json(silent=True))
-    data = _input_from(body, operations.EventInput())
+    data = _input_from(body, EventInput())
     if data.end is None and data.all_day:
         data = data.replace(end=data.start)
     event = operations.create_event(
@@ -178,7 +179,7 @@ def patch_event(event_id: int):
     """Change some fields of an event."""
     event = _visible_event(event_id)
     body = parse(EventFields, request.get_json(silent=True))
-    data = _input_from(body, operations.EventInput.from_event(event))
+    data = _input_from(body, EventInput.from_event(event))
     operations.update_event(event, data, actor=g.api_user, now=datetime.now(UTC))
     return jsonify(_event_json(event))
 

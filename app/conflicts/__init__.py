@@ -2,11 +2,13 @@
 
 One detector with two entry points: ``engine.check`` (one proposed or stored event, one round
 trip) and ``listing.conflicts_between`` (every conflict of a window; ``listing.find`` for one
-key). Each kind is one module in ``kinds/`` that answers for both; wording, masking and
-severity rules are in ``describe.py``; the ``Conflict`` record and its keys in ``conflict.py``.
+key). Each kind is one module in ``kinds/`` that answers for both; masking is in
+``describe.py``, each kind's wording and severity rules in ``describe_venue.py``,
+``describe_people.py`` or ``describe_days.py``; the ``Conflict`` record and its keys in
+``conflict.py``.
 A new kind is one more module in ``kinds/`` (see
 ``kinds/__init__.py`` for the five names it provides), listed in ``kinds.ALL`` and
-``conflict.KINDS``, with its wording in ``describe.py``.
+``conflict.KINDS``, with its wording in a ``describe_*.py`` module.
 
 Lower packages never import this one: ``register`` plugs the publishing gate and the conflict
 panels into ``app.events.hooks`` and the exclusive-venue check into ``app.venues.hooks``.

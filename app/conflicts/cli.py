@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.conflicts import imports
+from app.conflicts import holiday_imports, imports
 from app.conflicts.models import Severity
 from app.errors import ValidationError
 from app.extensions import db
@@ -88,7 +88,7 @@ def import_blocked(source: str, district_code: str | None, severity: str) -> Non
 def import_school_holidays(file: str, region: str) -> None:
     """Import school holidays from .ics or CSV (Name;Beginn;Ende); a wrong row changes nothing."""
     try:
-        result = imports.import_school_holidays(_read(file, "file"), region=region)
+        result = holiday_imports.import_school_holidays(_read(file, "file"), region=region)
     except ValidationError as error:
         _fail(error)
     db.session.commit()

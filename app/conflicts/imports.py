@@ -1,8 +1,10 @@
-"""Importing blocked ranges from iCalendar files or feeds and school holidays from ICS or CSV."""
+"""Importing blocked ranges from iCalendar files or feeds.
 
-import csv
+The calendar reading and the result record are shared with ``holiday_imports`` (school
+holidays from ICS or CSV).
+"""
+
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,8 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.conflicts import download
-from app.conflicts.models import BlockedRange, SchoolHoliday, Severity
-from app.contacts.csv_import import decode
+from app.conflicts.models import BlockedRange, Severity
 from app.errors import ValidationError
 from app.events.ics import one_line, text_value
 from app.events.walltime import range_bounds
@@ -24,12 +25,7 @@ from app.vocabularies.models import District
 
 MAX_BYTES = 5_000_000
 MAX_ITEMS = 5000
-TITLE_MAX, NOTE_MAX, SOURCE_MAX, UID_MAX, HOLIDAY_NAME_MAX = 200, 10_000, 500, 255, 100
-HEADER_WORDS = {
-    **dict.fromkeys(("name", "bezeichnung", "ferien"), "name"),
-    **dict.fromkeys(("beginn", "start", "von", "anfang", "first_day"), "first_day"),
-    **dict.fromkeys(("ende", "end", "bis", "last_day"), "last_day"),
-}
+TITLE_MAX, NOTE_MAX, SOURCE_MAX, UID_MAX = 200, 10_000, 500, 255
 
 
 @dataclass
@@ -69,7 +65,7 @@ def fetch_ics(
     return data
 
 
-def _calendar(data: bytes) -> icalendar.Calendar:
+def read_calendar(data: bytes) -> icalendar.Calendar:
     """Parse iCalendar data or raise a ValidationError on the file field."""
     if len(data) > MAX_BYTES:
         raise ValidationError.single("file", _("The file is larger than 5 MB."))
@@ -86,7 +82,7 @@ def _calendar(data: bytes) -> icalendar.Calendar:
     return calendar
 
 
-def _value(event, name: str):
+def date_value(event, name: str):
     """Return the date or datetime of a property, None when missing; ValueError when broken."""
     prop = event.get(name)
     if prop is None:
@@ -109,7 +105,7 @@ def _instant(value: datetime, tz: str) -> datetime:
 
 def _bounds(event, tz: str) -> tuple[datetime, datetime, bool]:
     """Return the UTC start and end of a VEVENT and whether it is all-day; ValueError if bad."""
-    start, end = _value(event, "DTSTART"), _value(event, "DTEND")
+    start, end = date_value(event, "DTSTART"), date_value(event, "DTEND")
     if start is None:
         raise ValueError("DTSTART")
     if end is None and event.get("DURATION") is not None:
@@ -162,7 +158,7 @@ def import_blocked_ics(
     """Create or update a blocked range per VEVENT (keyed by UID); cancelled ones are removed."""
     if severity not in (Severity.WARNING, Severity.INFO):
         raise ValidationError.single("severity", _("Choose warning or info."))
-    events = [(_uid(event), event) for event in _calendar(data).walk("VEVENT")]
+    events = [(_uid(event), event) for event in read_calendar(data).walk("VEVENT")]
     stored = _stored(source[:SOURCE_MAX], {uid for uid, _event in events})
     result, seen = ImportResult(), set()
     for number, (uid, event) in enumerate(events, start=1):
@@ -245,135 +241,3 @@ def _upsert_range(existing, uid: str, values: dict, result: ImportResult, *, act
         result.updated += 1
     else:
         result.unchanged += 1
-
-
-def _parse_day(text: str) -> date | None:
-    """Return a date written DD.MM.YYYY or YYYY-MM-DD, or None."""
-    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            day = datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-        return day if in_years(day) else None
-    return None
-
-
-def _check_holiday(where: str, name: str, days: tuple, labels: tuple, errors: list) -> None:
-    """Record what is wrong with one holiday row: name, dates and their order."""
-    first, last = days
-    if not name:
-        errors.append(_("%(where)s, %(field)s: enter a name.", where=where, field=labels[0]))
-    elif len(name) > HOLIDAY_NAME_MAX:
-        errors.append(
-            _(
-                "%(where)s, %(field)s: at most %(n)d characters.",
-                where=where,
-                field=labels[0],
-                n=HOLIDAY_NAME_MAX,
-            )
-        )
-    for value, label in ((first, labels[1]), (last, labels[2])):
-        if value is None:
-            errors.append(
-                _(
-                    "%(where)s, %(field)s: enter a date as DD.MM.YYYY or YYYY-MM-DD.",
-                    where=where,
-                    field=label,
-                )
-            )
-    if first and last and last < first:
-        errors.append(
-            _(
-                "%(where)s, %(field)s: the last day is before the first day.",
-                where=where,
-                field=labels[2],
-            )
-        )
-
-
-def _holiday_rows_csv(text: str) -> tuple[list[tuple], list[str]]:
-    """Return (name, first, last) rows and row errors from CSV text Name;Beginn;Ende."""
-    first_line = text.split("\n", 1)[0]
-    delimiter = "," if first_line.count(",") > first_line.count(";") else ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns, labels = {"name": 0, "first_day": 1, "last_day": 2}, ("Name", "Beginn", "Ende")
-    rows, errors = [], []
-    for cells in reader:
-        words = [HEADER_WORDS.get(c.strip().casefold()) for c in cells]
-        if reader.line_num == 1 and {"name", "first_day", "last_day"} <= set(words):
-            columns = {word: i for i, word in enumerate(words) if word}
-            labels = tuple(cells[columns[k]].strip() for k in ("name", "first_day", "last_day"))
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        if len(rows) == MAX_ITEMS:
-            raise ValidationError.single("file", _("At most %(n)d rows per import.", n=MAX_ITEMS))
-        values = {k: cells[i].strip() if i < len(cells) else "" for k, i in columns.items()}
-        row = (values["name"], _parse_day(values["first_day"]), _parse_day(values["last_day"]))
-        _check_holiday(_("Row %(n)d", n=reader.line_num), row[0], row[1:], labels, errors)
-        rows.append(row)
-    return rows, errors
-
-
-def _ics_day(event, name: str) -> date | None:
-    """Return the value of a DATE property; None when it is missing, broken or a date-time."""
-    try:
-        value = _value(event, name)
-    except ValueError:
-        return None
-    return None if isinstance(value, datetime) else value
-
-
-def _holiday_rows_ics(data: bytes) -> tuple[list[tuple], list[str]]:
-    """Return (name, first, last) rows and errors from VEVENTs with DATE values."""
-    rows, errors, labels = [], [], ("SUMMARY", "DTSTART", "DTEND")
-    for number, event in enumerate(_calendar(data).walk("VEVENT"), start=1):
-        first, end = _ics_day(event, "DTSTART"), _ics_day(event, "DTEND")
-        if end is None:  # no DTEND means one day; a broken one is reported
-            last = None if "DTEND" in event else first
-        else:  # DTEND is exclusive; one not after DTSTART still means one day
-            last = max(end - timedelta(days=1), first) if first else end - timedelta(days=1)
-        row = (one_line(str(event.get("SUMMARY", ""))).strip(), first, last)
-        _check_holiday(_("Event %(n)d", n=number), row[0], row[1:], labels, errors)
-        rows.append(row)
-    return rows, errors
-
-
-def import_school_holidays(data: bytes, *, region: str = "NW") -> ImportResult:
-    """Create or update school holidays from ICS or CSV; write nothing if any row is wrong."""
-    region = region.strip().upper()
-    if not region or len(region) > 8:
-        raise ValidationError.single("region", _("Enter a region code of up to 8 letters."))
-    if len(data) > MAX_BYTES:
-        raise ValidationError.single("file", _("The file is larger than 5 MB."))
-    text = decode(data)
-    if text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
-        rows, errors = _holiday_rows_ics(text.encode())
-    else:
-        rows, errors = _holiday_rows_csv(text)
-    if not rows and not errors:
-        errors.append(_("The file contains no holidays."))
-    if errors:
-        raise ValidationError({"file": errors})
-    return _store_holidays(rows, region)
-
-
-def _store_holidays(rows: list[tuple], region: str) -> ImportResult:
-    """Upsert checked holiday rows on (region, first day, name)."""
-    result, pending = ImportResult(), {}
-    for name, first, last in rows:
-        pending[(first, name)] = last
-    for (first, name), last in pending.items():
-        existing = db.session.scalar(
-            select(SchoolHoliday).filter_by(region=region, first_day=first, name=name)
-        )
-        if existing is None:
-            db.session.add(SchoolHoliday(region=region, name=name, first_day=first, last_day=last))
-            result.created += 1
-        elif existing.last_day != last:
-            existing.last_day = last
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    db.session.flush()
-    return result

@@ -7,8 +7,8 @@ from app.conflicts.engine import Conflict, check
 from app.errors import PermissionDenied, ValidationError
 from app.events import operations, policy
 from app.events.models import Event, Status
-from app.events.operations import EventInput
 from app.events.proposal import Proposal
+from app.events.validation import EventInput
 
 
 def live_conflicts(data: EventInput, event: Event | None, viewer) -> list[Conflict] | None:

@@ -30,6 +30,7 @@ from app.accounts.access import comms_required
 from app.conflicts import density as density_mod
 from app.conflicts import export, listing, live
 from app.conflicts.conflict import KINDS
+from app.conflicts.density_svg import heatmap_svg
 from app.conflicts.models import PublishOverride, ReviewStatus
 from app.departments.models import Department
 from app.events.forms import event_form
@@ -154,7 +155,7 @@ def density_svg():
     flt = listing.ListFilter(request.args)
     grid = density_mod.density(flt.first, flt.last, department_id=_department_id(flt.department))
     return current_app.response_class(
-        density_mod.heatmap_svg(grid),
+        heatmap_svg(grid),
         mimetype="image/svg+xml",
         headers={"Cache-Control": "private, max-age=60"},
     )

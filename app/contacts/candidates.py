@@ -7,8 +7,9 @@ from itertools import combinations, groupby
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.contacts.dedup import Match, Probe, compare, fold, name_key
+from app.contacts.dedup import fold, name_key
 from app.contacts.dedup_evidence import FREE_MAIL_DOMAINS, is_free_mail
+from app.contacts.dedup_scoring import Match, Probe, compare
 from app.contacts.models import Contact, NotDuplicate
 
 # A safety bound: a surname sound code holds a few hundred contacts even in a large city.

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.audit import record
-from app.contacts import dedup, queries
+from app.contacts import dedup_scoring, queries
 from app.contacts.candidates import PROBE_COLUMNS, candidates_for
 from app.contacts.models import Contact, ContactImport
 from app.contacts.operations import save_contact
@@ -102,7 +102,7 @@ def _hints(values: dict, line: int, seen: dict) -> dict:
     """Return what the row matches: earlier lines, the contact it reuses, possible duplicates."""
     checked = validate_input(ContactInput(**values))
     key, name = checked["email_key"], checked["name_key"]
-    probe = dedup.Probe(**{n: checked[n] for n in PROBE_COLUMNS if n != "id"})
+    probe = dedup_scoring.Probe(**{n: checked[n] for n in PROBE_COLUMNS if n != "id"})
     candidates = candidates_for(db.session, probe, limit=3)
     shared = db.session.scalar(
         select(func.count()).where(Contact.email_key == key, Contact.name_key != name)
@@ -120,7 +120,7 @@ def _hints(values: dict, line: int, seen: dict) -> dict:
                 "name": f"{c.other.first_name} {c.other.last_name}".strip(),
                 "email": c.other.email,
                 "score": c.match.score,
-                "reasons": [dedup.describe(r) for r in c.match.reasons],
+                "reasons": [dedup_scoring.describe(r) for r in c.match.reasons],
             }
             for c in candidates
             if not c.match.same_person

@@ -13,14 +13,9 @@ from sqlalchemy import select, update
 from app.audit import record
 from app.audit.personal import diff
 from app.contacts import dedup, hooks
+from app.contacts.guards import ContactLocked, decides_for_all, guard_change
 from app.contacts.models import NAME_AND_ADDRESS_FIELDS, Contact, ContactAddress, ContactMerge
-from app.contacts.operations import (
-    FILLABLE,
-    ContactLocked,
-    decides_for_all,
-    guard_change,
-    rsvp_secret,
-)
+from app.contacts.operations import FILLABLE, rsvp_secret
 from app.contacts.trail import audited_values
 from app.contacts.validation import LIMITS, ContactInput, keys_of, validate_input
 from app.errors import ValidationError

@@ -1,4 +1,4 @@
-"""Saving, merging and reviewing contacts; functions flush, never commit."""
+"""Saving and reviewing contacts; functions flush, never commit (who may change what: guards)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.contacts import dedup, hooks, queries
+from app.contacts import dedup, dedup_scoring, hooks, queries
 from app.contacts.candidates import (
     PROBE_COLUMNS,
     Candidate,
@@ -18,25 +18,18 @@ from app.contacts.candidates import (
     candidates_for,
     probe_of,
 )
+from app.contacts.guards import guard_change
 from app.contacts.models import Contact, ContactAddress, NotDuplicate, Tag
 from app.contacts.trail import audited_values, record_change, record_created
 from app.contacts.validation import ContactInput, validate_input
 from app.db_upsert import insert_ignoring_conflicts
-from app.errors import PermissionDenied, ValidationError
+from app.errors import ValidationError
 from app.extensions import db
 
 # Fields a reused or surviving contact takes over while its own are empty (never the name).
 FILLABLE = ("salutation", "office_title", "organisation", "function", "phone")
 
 tag_key = dedup.tag_key
-
-
-class ContactLocked(PermissionDenied):
-    """Staff may not change this part of a contact another department relies on."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -72,47 +65,6 @@ def resolve(contact: Contact) -> Contact:
         seen.add(contact.id)
         contact = contact.merged_into
     return contact
-
-
-# --- who may change what -------------------------------------------------------------------
-
-
-def relied_on_elsewhere(contact_ids: list[int], actor, now: datetime) -> bool:
-    """Return True if another department relies on one of the contacts (an open invitation)."""
-    return any(guard(contact_ids, actor, now) for guard in hooks.address_change_guards)
-
-
-def decides_for_all(actor) -> bool:
-    """Return True for an operator's command (no actor), the communications team and admins."""
-    return actor is None or getattr(actor, "sees_everything", False)
-
-
-def guard_change(contacts: list[Contact], what: str, *, actor, now: datetime) -> None:
-    """Refuse a change of address, opt-out flag or a merge that staff may not make.
-
-    The address book is shared: such a change redirects or stops another department's mail,
-    so while that department has an open invitation, comms or an administrator decides.
-    Without an actor (a command run by an operator) the change is allowed.
-    """
-    if decides_for_all(actor):
-        return
-    if not relied_on_elsewhere([c.id for c in contacts], actor, now):
-        return
-    messages = {
-        "email": _(
-            "Another department has invited this person to an upcoming event: only the "
-            "communications team or an administrator may change the email address."
-        ),
-        "do_not_invite": _(
-            "Another department has invited this person to an upcoming event: only the "
-            "communications team or an administrator may change “Do not invite”."
-        ),
-        "contact": _(
-            "Another department has invited one of these people to an upcoming event: only "
-            "the communications team or an administrator may merge them."
-        ),
-    }
-    raise ContactLocked(what, messages[what])
 
 
 # --- saving --------------------------------------------------------------------------------
@@ -281,7 +233,7 @@ def save_contact(
 def check_contact(data: ContactInput, *, exclude_id: int | None = None) -> list[Candidate]:
     """Return possible duplicates of unsaved input (raises ValidationError for bad input)."""
     values = validate_input(data)
-    probe = dedup.Probe(**{n: values[n] for n in PROBE_COLUMNS if n != "id"}, id=exclude_id)
+    probe = dedup_scoring.Probe(**{n: values[n] for n in PROBE_COLUMNS if n != "id"}, id=exclude_id)
     return candidates_for(db.session, probe, limit=5)
 
 

@@ -26,7 +26,7 @@ from app.accounts.models import Role
 from app.departments.models import Department
 from app.events.loading import editable_event_or_404
 from app.events.models import Event, Visibility
-from app.events.operations import EventInput
+from app.events.validation import EventInput
 from app.extensions import db
 from app.form_choices import as_choices
 from app.input_guard import MAX_COUNT, CleanText, OneLine

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.events.models import Event
-    from app.events.operations import EventInput
     from app.events.proposal import Proposal
+    from app.events.validation import EventInput
 
 # Records what a check wants kept once the published event exists (e.g. the reason given).
 AfterPublish = Callable[["Event", datetime], None]

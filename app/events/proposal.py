@@ -80,7 +80,7 @@ class Proposal:
 
     @classmethod
     def from_values(cls, values: dict, department_id: int, event: Event | None) -> "Proposal":
-        """Return the proposal for validated event values (see ``operations._validated``)."""
+        """Return the proposal for validated event values (see ``validation.validated``)."""
         return cls(
             starts_at=values["starts_at"],
             ends_at=values["ends_at"],

@@ -18,7 +18,7 @@ from app.events.changes import Snapshot
 from app.events.forms import FIELD_ALIASES, CancelForm, event_form
 from app.events.loading import editable_event_or_404, visible_event_or_404
 from app.events.models import Event, Status
-from app.events.operations import EventInput
+from app.events.validation import EventInput
 from app.events.walltime import range_bounds, utc_to_local
 from app.extensions import db
 from app.form_errors import apply_errors
@@ -191,7 +191,7 @@ def _saved_message(event: Event, was: tuple | None, *, notify: bool) -> tuple[st
     return _("The event was saved."), "success"
 
 
-def _save(event: Event | None, data: operations.EventInput, *, notify: bool = False) -> Event:
+def _save(event: Event | None, data: EventInput, *, notify: bool = False) -> Event:
     """Create or update through the domain, turning a permission error into 403."""
     now = datetime.now(UTC)
     try:

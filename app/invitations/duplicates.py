@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.contacts import dedup
 from app.contacts.candidates import probe_of
-from app.contacts.dedup import Match, Probe, compare, describe
+from app.contacts.dedup_scoring import Match, Probe, compare, describe
 from app.contacts.models import Contact
 from app.events.models import Event
 from app.extensions import db

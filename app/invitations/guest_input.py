@@ -8,7 +8,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.contacts import dedup, queries
-from app.contacts.dedup import describe, tag_key
+from app.contacts.dedup import tag_key
+from app.contacts.dedup_scoring import describe
 from app.contacts.models import Contact, Tag, contact_tags
 from app.contacts.operations import save_contact
 from app.contacts.validation import AddressRefused, ContactInput, validate_input

@@ -19,7 +19,8 @@ from app.db_outage import describe, is_connection_error
 from app.extensions import db
 from app.mail.catcher import catcher_dir, run_catcher
 from app.mail.claims import count_due, pending
-from app.mail.worker import DeliveryReport, DeliveryWorker, utcnow
+from app.mail.recording import DeliveryReport, utcnow
+from app.mail.worker import DeliveryWorker
 
 RETRIES_PENDING = 3  # exit status of --until-empty when mails still wait for a retry
 

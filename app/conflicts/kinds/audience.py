@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from sqlalchemy import Date, Integer, any_, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.conflicts import describe
+from app.conflicts import describe_people
 from app.conflicts.conflict import Conflict
 from app.conflicts.facts import EventFacts, id_in
 from app.conflicts.overlap import day_overlap, hit_row, param
@@ -66,7 +66,7 @@ def part(shape: Shape):
 
 def for_proposal(checked: Checked, rows) -> list[Conflict]:
     """Return a conflict per audience and day the checked event shares with published ones."""
-    severity, ignored = describe.audience_setting()
+    severity, ignored = describe_people.audience_setting()
     if severity is None or not rows:
         return []
     first, last = checked.proposal.days
@@ -83,7 +83,7 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
     for (code, day), others in sorted(grouped.items(), key=lambda i: (i[0][1], i[0][0])):
         audience = SimpleNamespace(code=code, name=names[code])
         found.append(
-            describe.audience_conflict(
+            describe_people.audience_conflict(
                 audience, day, others, checked.describe, checked.own_ids, severity
             )
         )
@@ -92,7 +92,7 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
 
 def for_window(win: Window) -> list[Conflict]:
     """Return a conflict per audience and day with two or more published events."""
-    severity, ignored = describe.audience_setting()
+    severity, ignored = describe_people.audience_setting()
     if severity is None:
         return []
     # By the ids of the window's published events (already loaded): an index-only scan.
@@ -122,7 +122,7 @@ def for_window(win: Window) -> list[Conflict]:
         events.sort(key=lambda e: (e.starts_at, e.id))
         name = audiences[code].name
         found.append(
-            describe.audience_day_conflict(code, name, day, events, win.describe, severity)
+            describe_people.audience_day_conflict(code, name, day, events, win.describe, severity)
         )
     return found
 

@@ -5,7 +5,7 @@ from collections import defaultdict
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import aliased
 
-from app.conflicts import describe
+from app.conflicts import describe_days
 from app.conflicts.conflict import Conflict
 from app.conflicts.models import BlockedRange
 from app.conflicts.overlap import hit_row, param
@@ -49,7 +49,7 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
     found = []
     for blocked in _ranges(ids):
         day = utc_to_local(max(p.starts_at, blocked.starts_at), checked.tz).date()
-        found.append(describe.blocked_conflict(blocked, day, checked.own_ids))
+        found.append(describe_days.blocked_conflict(blocked, day, checked.own_ids))
     return found
 
 
@@ -81,7 +81,7 @@ def for_window(win: Window) -> list[Conflict]:
     found = []
     for blocked in _ranges(list(hits)) if hits else []:
         day = max(win.first, utc_to_local(blocked.starts_at, win.tz).date())
-        found.append(describe.blocked_conflict(blocked, day, sorted(hits[blocked.id])))
+        found.append(describe_days.blocked_conflict(blocked, day, sorted(hits[blocked.id])))
     return found
 
 

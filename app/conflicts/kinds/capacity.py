@@ -3,7 +3,7 @@
 
 from sqlalchemy import Integer, bindparam, func, select
 
-from app.conflicts import describe
+from app.conflicts import describe_venue
 from app.conflicts.conflict import Conflict
 from app.conflicts.facts import id_in
 from app.conflicts.overlap import hit_row
@@ -32,7 +32,7 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
     """Return the capacity conflicts of the checked event."""
     p, venue = checked.proposal, checked.venue
     guests = (rows[0][3] if rows else 0) or 0
-    return describe.capacity_conflicts(
+    return describe_venue.capacity_conflicts(
         p.event_id,
         p.days[0],
         p.capacity,
@@ -66,7 +66,7 @@ def for_window(win: Window) -> list[Conflict]:
     accepted = _accepted_people(win)
     found = []
     for event in sorted(win.events().values(), key=lambda e: (e.starts_at, e.id)):
-        found += describe.capacity_conflicts(
+        found += describe_venue.capacity_conflicts(
             event.id,
             event.first_day,
             event.capacity,

@@ -8,7 +8,7 @@ import holidays as holidays_lib
 from flask_babel import get_locale
 from sqlalchemy import Date, and_, select
 
-from app.conflicts import describe
+from app.conflicts import describe_days
 from app.conflicts.conflict import Conflict
 from app.conflicts.models import SchoolHoliday
 from app.conflicts.overlap import hit_row, param
@@ -65,14 +65,14 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
     first, last = checked.proposal.days
     own = checked.own_ids
     found = [
-        describe.public_holiday_conflict(day, name, own)
+        describe_days.public_holiday_conflict(day, name, own)
         for day, name in sorted(public_holidays(first, last).items())
     ]
     school_ids = [row[2] for row in rows]
     if school_ids:
         for holiday in _school_holidays(school_ids):
             day = max(first, holiday.first_day)
-            found.append(describe.school_holiday_conflict(holiday, day, own))
+            found.append(describe_days.school_holiday_conflict(holiday, day, own))
     return found
 
 
@@ -82,7 +82,7 @@ def _public_for_window(win: Window) -> list[Conflict]:
     for day, name in sorted(public_holidays(win.first, win.last).items()):
         ids = sorted(e.id for e in win.events().values() if e.first_day <= day <= e.last_day)
         if ids:
-            found.append(describe.public_holiday_conflict(day, name, ids))
+            found.append(describe_days.public_holiday_conflict(day, name, ids))
     return found
 
 
@@ -101,7 +101,7 @@ def _school_for_window(win: Window, only_id: int | None) -> list[Conflict]:
     found = []
     for holiday in _school_holidays(list(hits)) if hits else []:
         day = max(win.first, holiday.first_day)
-        found.append(describe.school_holiday_conflict(holiday, day, sorted(hits[holiday.id])))
+        found.append(describe_days.school_holiday_conflict(holiday, day, sorted(hits[holiday.id])))
     return found
 
 

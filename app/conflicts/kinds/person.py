@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Date, Integer, and_, bindparam, case, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
-from app.conflicts import describe
+from app.conflicts import describe, describe_people
 from app.conflicts.conflict import Conflict, pair_of
 from app.conflicts.overlap import day_overlap, hit_row, param
 from app.conflicts.scope import Checked, Shape, Window
@@ -152,7 +152,9 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
         if overlap is None:
             continue
         vips = sorted(vip_names[c] for c in guests if c in vip_names)
-        found.append(describe.person_conflict(p.event_id, other, guests, *overlap, describer, vips))
+        found.append(
+            describe_people.person_conflict(p.event_id, other, guests, *overlap, describer, vips)
+        )
     return found
 
 
@@ -221,7 +223,9 @@ def for_window(win: Window) -> list[Conflict]:
         if overlap is None:
             continue
         vips = sorted(vip_names[c] for c in guests if c in vip_names)
-        found.append(describe.person_pair_conflict(a, b, guests, vips, *overlap, win.describe))
+        found.append(
+            describe_people.person_pair_conflict(a, b, guests, vips, *overlap, win.describe)
+        )
     return found
 
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, func, literal, select
 
-from app.conflicts import describe
+from app.conflicts import describe_venue
 from app.conflicts.conflict import Conflict, pair_of
 from app.conflicts.overlap import day_overlap, hit_row, param, time_overlap
 from app.conflicts.scope import Checked, Shape, Window
@@ -59,7 +59,9 @@ def for_proposal(checked: Checked, rows) -> list[Conflict]:
     for row in rows:
         other = checked.describe.events[row[1]]
         found.append(
-            describe.venue_conflict(p.event_id, p.days[0], venue, other, checked.describe, mine)
+            describe_venue.venue_conflict(
+                p.event_id, p.days[0], venue, other, checked.describe, mine
+            )
         )
     return found
 
@@ -120,7 +122,8 @@ def for_window(win: Window) -> list[Conflict]:
     pairs = _pairs(win)
     events = win.load(i for pair in pairs for i in pair)
     return [
-        describe.venue_pair_conflict(events[a], events[b], win.describe) for a, b in sorted(pairs)
+        describe_venue.venue_pair_conflict(events[a], events[b], win.describe)
+        for a, b in sorted(pairs)
     ]
 
 
