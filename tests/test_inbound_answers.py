@@ -162,6 +162,14 @@ def test_permanent_bounce_marks_the_address_and_shows_on_list_contact_and_api(
     item = items["items"][0]
     assert item["delivery"]["status"] == "bounced" and "5.1.1" in item["delivery"]["error"]
     assert item["response_source"] == ""
+    # A confirmation queued afterwards goes to the same bouncing address: the bounce stays shown.
+    respond(guest.invitation, Answer.ACCEPTED, now=NOW, source="staff")
+    db.session.commit()
+    newest = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))
+    assert newest.id != row.id and newest.invitation_id == guest.invitation.id
+    items = client.get(f"/api/v1/events/{guest.event.id}/invitations", headers=headers).json
+    assert items["items"][0]["delivery"]["status"] == "bounced"
+    assert 'data-state="bounced"' in _guest_row(browser, guest)
 
 
 def test_temporary_bounce_leaves_the_address_unmarked(guest):
@@ -294,6 +302,20 @@ def test_inbound_api_lists_by_state_and_event_and_applies(client, guest):
     assert (invitation.status, invitation.response_source) == (Answer.TENTATIVE, "mail")
     again = client.post(url, json={"answer": "note"}, headers=host)
     assert again.status_code == 422 and "answer" in again.json["errors"]
+
+
+def test_inbound_api_lists_a_message_whose_guest_was_erased(client, guest):
+    from app.privacy.erasure import erase
+
+    guest.receive("human_reply.eml")
+    erase(guest.invitation.contact, now=NOW)
+    db.session.commit()
+    host = {"Authorization": "Bearer " + _token_of(guest.owner)}
+    listed = client.get("/api/v1/inbound", headers=host)
+    assert listed.status_code == 200
+    (item,) = listed.json["items"]
+    assert item["guest_email"] is None and item["guest_name"] == "Gelöschte Person"
+    assert GUEST not in listed.get_data(as_text=True)
 
 
 def test_undoing_a_merge_gives_the_survivor_its_own_mark_back(app):

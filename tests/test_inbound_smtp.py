@@ -126,6 +126,16 @@ def test_ingest_refuses_files_over_the_limit(app, guest, runner, tmp_path):
     assert result.exit_code == 1 and "refused 1" in result.output
 
 
+def test_ingest_names_a_missing_file_and_stores_nothing(app, guest, runner, tmp_path):
+    present = tmp_path / "a.eml"
+    present.write_bytes(guest.mail("gmail_accept.eml"))
+    missing = tmp_path / "b.eml"
+    result = runner.invoke(args=["mail", "ingest", str(present), str(missing)])
+    assert result.exit_code == 2 and "b.eml" in result.output and "does not exist" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    assert db.session.scalar(select(func.count(InboundMessage.id))) == 0
+
+
 def test_purge_inbound_command_uses_the_retention_days(app, guest, runner, tmp_path):
     path = tmp_path / "a.eml"
     path.write_bytes(guest.mail("gmail_accept.eml"))

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.inbound import review
 from app.inbound.models import InboundMessage, State
 from app.input_guard import MAX_ID
+from app.invitations.models import ERASED_LABEL
 
 DEFAULT_PAGE_SIZE = 100
 KINDS = ("unknown", "auto_reply", "bounce", "calendar_reply", "other_sender", "human")
@@ -33,6 +34,7 @@ class ApplyBody(_Strict):
 def _item(message: InboundMessage) -> dict:
     """Serialise one received message (without its raw bytes)."""
     invitation = message.invitation
+    contact = invitation.contact if invitation else None  # None once the guest was erased
     detail = message.detail or {}
     return {
         "id": message.id,
@@ -42,8 +44,8 @@ def _item(message: InboundMessage) -> dict:
         "processed_at": message.processed_at.isoformat() if message.processed_at else None,
         "invitation_id": message.invitation_id,
         "event_id": invitation.event_id if invitation else None,
-        "guest_email": invitation.contact.email if invitation else None,
-        "guest_name": invitation.contact.full_name if invitation else None,
+        "guest_email": contact.email if contact else None,
+        "guest_name": contact.full_name if contact else (str(ERASED_LABEL) if invitation else None),
         **{key: str(detail.get(key) or "") for key in DETAIL_KEYS},
     }
 

@@ -51,19 +51,24 @@ def _files(paths: tuple[str, ...]):
 
 
 @mail_cli.command("ingest")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, readable=True, allow_dash=True)
+)
 @click.option(
     "--to", "envelope_to", default="", help="The envelope recipient (Postfix: ${recipient})."
 )
 @click.option("--from", "envelope_from", default="", help="The envelope sender (${sender}).")
 def ingest_command(paths: tuple[str, ...], envelope_to: str, envelope_from: str) -> None:
     """Store and process mail from files, folders, Maildirs or - (stdin)."""
-    result = ingest(
-        _files(paths),
-        max_bytes=_max_bytes(),
-        envelope_to=envelope_to,
-        envelope_from=envelope_from,
-    )
+    try:
+        result = ingest(
+            _files(paths),
+            max_bytes=_max_bytes(),
+            envelope_to=envelope_to,
+            envelope_from=envelope_from,
+        )
+    except OSError as error:  # a file that vanished or cannot be read after the check
+        raise click.ClickException(f"{error.filename}: {error.strerror}") from None
     for name in result.refused:
         click.echo(f"{name}: larger than INBOUND_MAX_BYTES, refused", err=True)
     processed = process_pending()

@@ -30,7 +30,7 @@ class ReplyEvent:
 
     method: str
     uid: str
-    sequence: int
+    sequence: int | None  # None when the reply has none (RFC 5546 makes it optional)
     dtstamp: datetime | None
     attendees: list[Attendee] = field(default_factory=list)
     comment: str = ""
@@ -57,12 +57,15 @@ def _instant(component, name: str) -> datetime | None:
     return None
 
 
-def _sequence(component) -> int:
-    """Return SEQUENCE, 0 when missing or unreadable (RFC 5545's default)."""
+def _sequence(component) -> int | None:
+    """Return SEQUENCE, or None when missing or unreadable (then it cannot be outdated)."""
+    value = component.get("SEQUENCE")
+    if value is None:
+        return None
     try:
-        return max(0, int(str(component.get("SEQUENCE", 0)).strip()))
+        return max(0, int(str(value).strip()))
     except ValueError:
-        return 0
+        return None
 
 
 def _attendees(component) -> list[Attendee]:
@@ -99,7 +102,7 @@ def _quick(method: str, values: dict) -> ReplyEvent:
     return ReplyEvent(
         method=method.strip().upper(),
         uid=values.get("UID", "").strip(),
-        sequence=int(values.get("SEQUENCE", "0")),
+        sequence=int(values["SEQUENCE"]) if "SEQUENCE" in values else None,
         dtstamp=values.get("DTSTAMP"),
         attendees=[
             Attendee(

@@ -190,7 +190,22 @@ def decoded_text(part: Message) -> str:
 
 def calendar_texts(message: Message) -> list[str]:
     """Return the text of every calendar part (inline, attached, or in a forwarded message)."""
-    return [decoded_text(part) for part in walk(message) if is_calendar(part)]
+    return [_with_method(part, decoded_text(part)) for part in walk(message) if is_calendar(part)]
+
+
+_METHOD_LINE = re.compile(r"^METHOD[;:]", re.I | re.M)
+_CALENDAR_START = re.compile(r"^BEGIN:VCALENDAR[ \t]*\r?\n", re.I | re.M)
+
+
+def _with_method(part: Message, text: str) -> str:
+    """Return the text with the part's ``method=`` parameter as METHOD where it has none.
+
+    Some clients say REPLY only in the Content-Type (``text/calendar; method=REPLY``).
+    """
+    method = str(part.get_param("method") or "").strip().upper()
+    if not method.isalpha() or _METHOD_LINE.search(text):
+        return text
+    return _CALENDAR_START.sub(lambda m: m.group(0) + f"METHOD:{method}\r\n", text, count=1)
 
 
 class _TextOfHtml(HTMLParser):

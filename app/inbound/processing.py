@@ -107,7 +107,10 @@ def process(
     message.detail = {**(message.detail or {}), **about, **outcome.detail}
     message.processed_at = now
     db.session.flush()
-    if outcome.state == State.REVIEW and outcome.invitation is not None:
+    # A reply without the guest's token proves nothing about its sender: it waits on the page
+    # (and in the event page's count) but sends nobody a notification.
+    unproven = outcome.detail.get("reason") == "no_token"
+    if outcome.state == State.REVIEW and outcome.invitation is not None and not unproven:
         _tell_hosts(message, outcome.invitation, about["from"], now)
     return message
 
@@ -218,7 +221,13 @@ def _bounced(
     if row is not None and row.invitation_id is not None:
         invitation = db.session.get(Invitation, row.invitation_id)
     if not bounce.permanent or row is None:
-        detail["reason"] = "temporary" if not bounce.permanent else "no_matching_mail"
+        detail["reason"] = (
+            "no_matching_mail"
+            if bounce.permanent
+            else "delivered"
+            if bounce.status.startswith("2")  # a success report (Status 2.0.0)
+            else "temporary"
+        )
         return Outcome(Kind.BOUNCE, State.RECORDED, invitation, detail)
     row.status = MailStatus.FAILED
     row.last_error = f"{BOUNCED} {bounce.status}: {bounce.diagnostic}"[:1000]

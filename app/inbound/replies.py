@@ -57,7 +57,7 @@ def wanted_answer(
     if reply.method == "COUNTER" or answer is None:
         reason = "counter" if reply.method == "COUNTER" else attendee.partstat.lower()
         return Outcome(Kind.CALENDAR_REPLY, State.REVIEW, invitation, detail | {"reason": reason})
-    if reply.sequence < invitation.event.sequence:
+    if reply.sequence is not None and reply.sequence < invitation.event.sequence:
         return recorded(invitation, detail, "older_sequence")
     answered = invitation.responded_at
     if reply.dtstamp and answered and reply.dtstamp < answered:

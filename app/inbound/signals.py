@@ -7,19 +7,26 @@ from email.message import Message
 from app.inbound.mime import decoded_text, header, parse, walk
 
 AUTO_SUBJECTS = re.compile(
-    r"^\s*(automatische antwort|abwesenheitsnotiz|out of (the )?office|"
-    r"automatic reply|auto(matic)?[- ]?reply)\b",
+    r"^\s*(?:(?:automatische antwort|abwesenheitsnotiz|abwesend|out of (the )?office|"
+    r"automatic reply|auto(matic)?[- ]?reply|urlaub bis|im urlaub)\b|auto:)",
     re.IGNORECASE,
 )
 BOUNCE_SUBJECTS = re.compile(
     r"(undeliver|undelivered mail|delivery status notification|delivery (has )?failed|"
     r"returned mail|mail delivery (failed|failure|system)|unzustellbar|nicht zustellbar|"
-    r"zustellung fehlgeschlagen|failure notice)",
+    r"zustellung fehlgeschlagen|failure notice|delivery failure)",
     re.IGNORECASE,
 )
 BOUNCE_SENDERS = re.compile(r"\b(mailer-daemon|postmaster)@", re.IGNORECASE)
 ENHANCED_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 BASIC_STATUS = re.compile(r"\b([45])[0-9]{2}\b")
+# Permanent failures said in words only (Lotus Domino, some gateways): read as 5.1.1.
+UNKNOWN_RECIPIENT = re.compile(
+    r"(not listed in (the )?(domino )?(public )?directory|user unknown|unknown user|"
+    r"no such (user|recipient|mailbox)|mailbox (does not exist|unavailable|not found)|"
+    r"empf(ä|ae)nger (ist )?unbekannt|recipient address rejected)",
+    re.IGNORECASE,
+)
 MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 DIAGNOSTIC_MAX = 500
 
@@ -32,6 +39,11 @@ def is_auto_reply(message: Message) -> bool:
     if header(message, "X-Autoreply") or header(message, "X-Autorespond"):
         return True
     if header(message, "Precedence").lower() in {"bulk", "junk", "auto_reply"}:
+        return True
+    report_type = (message.get_param("report-type") or "").lower()
+    if message.get_content_type() == "multipart/report" and report_type == (
+        "disposition-notification"  # a read receipt (RFC 8098)
+    ):
         return True
     return bool(AUTO_SUBJECTS.match(header(message, "Subject")))
 
@@ -131,6 +143,10 @@ def _non_standard(message: Message) -> tuple[str, str, str] | None:
         if match:
             line = next((li for li in text.splitlines() if match.group(0) in li), "")
             return f"{match.group(1)}.0.0", line.strip(), ""
+        match = UNKNOWN_RECIPIENT.search(text)
+        if match:
+            line = next((li for li in text.splitlines() if match.group(0) in li), "")
+            return "5.1.1", line.strip(), ""
     return None
 
 

@@ -127,7 +127,11 @@ def guests(event: Event, flt: GuestFilter, limit: int | None = None) -> list[Inv
 
 
 def delivery_states(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
-    """Return the newest outbox row per invitation (what the guest got last)."""
+    """Return per invitation what the guest got last: the newest outbox row.
+
+    A permanent bounce stays in front while the guest's address is still marked bouncing: a
+    confirmation queued after it goes to the same address and must not hide it.
+    """
     if not invitation_ids:
         return {}
     newest = (
@@ -135,8 +139,37 @@ def delivery_states(invitation_ids: list[int]) -> dict[int, OutboxMessage]:
         .where(OutboxMessage.invitation_id.in_(invitation_ids))
         .group_by(OutboxMessage.invitation_id)
     )
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(newest))).all()
-    return {row.invitation_id: row for row in rows}
+    bounced = (
+        select(func.max(OutboxMessage.id))
+        .join(Invitation, Invitation.id == OutboxMessage.invitation_id)
+        .join(Contact, Contact.id == Invitation.contact_id)
+        .where(
+            OutboxMessage.invitation_id.in_(invitation_ids),
+            OutboxMessage.status == MailStatus.FAILED,
+            OutboxMessage.last_error.startswith(BOUNCED + " ", autoescape=True),
+            Contact.bounced_at.is_not(None),
+        )
+        .group_by(OutboxMessage.invitation_id)
+    )
+    rows = db.session.scalars(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.id.in_(newest), OutboxMessage.id.in_(bounced)))
+        .order_by(OutboxMessage.id)
+    ).all()
+    result: dict[int, OutboxMessage] = {}
+    for row in rows:  # by id: the newest wins, unless a bounce is already in front
+        if not _bounced(result.get(row.invitation_id)):
+            result[row.invitation_id] = row
+    return result
+
+
+def _bounced(row: OutboxMessage | None) -> bool:
+    """Return True for a mail that came back as a permanent bounce."""
+    return (
+        row is not None
+        and row.status == MailStatus.FAILED
+        and row.last_error.startswith(BOUNCED + " ")
+    )
 
 
 def departments_of(invitations: list[Invitation]) -> dict[int, list[str]]:
@@ -160,6 +193,6 @@ def delivery_of(row: OutboxMessage | None) -> dict | None:
     if row is None:
         return None
     status = "queued" if row.status == MailStatus.SENDING else row.status.value
-    if row.status == MailStatus.FAILED and row.last_error.startswith(BOUNCED + " "):
+    if _bounced(row):
         status = BOUNCED
     return {"status": status, "error": row.last_error}
