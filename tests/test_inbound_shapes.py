@@ -64,6 +64,15 @@ def test_a_domino_bounce_in_words_only_is_a_permanent_failure(guest):
     assert guest.invitation.contact.bounced_at is not None
 
 
+def test_an_ndr_with_a_base64_delivery_status_part_is_read(guest):
+    row = _sent_invitation(guest)
+    message = guest.receive("exchange_ndr_base64_status.eml", message_id=row.message_id)
+    assert (message.kind, message.state) == (Kind.BOUNCE, State.APPLIED)
+    assert message.detail["status"] == "5.1.10"
+    db.session.refresh(row)
+    assert row.status == MailStatus.FAILED and "RecipientNotFound" in row.last_error
+
+
 def test_read_receipts_and_absence_notices_are_recorded_and_change_nothing(guest):
     for name in ("outlook_read_receipt.eml", "abwesend_subject_only.eml"):
         message = guest.receive(name)

@@ -1,5 +1,7 @@
 """Recognising auto-replies and bounces (delivery status notifications) in received mail."""
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from email.message import Message
@@ -85,6 +87,18 @@ def _fields(text: str) -> list[dict[str, str]]:
 def _status_text(part: Message) -> str:
     """Return the text of a delivery-status part (compat32 parses it into header blocks)."""
     payload = part.get_payload()
+    encoding = str(part.get("Content-Transfer-Encoding", "")).strip().lower()
+    if isinstance(payload, list) and encoding == "base64":
+        # compat32 reads the encoded lines as the body of one header-less block: decode it.
+        encoded = "".join(
+            block.get_payload()
+            for block in payload
+            if isinstance(block, Message) and isinstance(block.get_payload(), str)
+        )
+        try:
+            return base64.b64decode(encoded).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return ""
     if isinstance(payload, list):
         return "\n\n".join(
             "\n".join(f"{k}: {v}" for k, v in block.items())
