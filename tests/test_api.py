@@ -2,12 +2,17 @@
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from app.accounts.models import ApiToken, Role
+from app.events import queries
 from app.events.models import Event, Status
+from app.events.queries import CalendarFilter
 from app.extensions import db
 from tests.factories import (
     api_headers,
     make_audience,
+    make_category,
     make_department,
     make_event,
     make_token,
@@ -247,6 +252,41 @@ def test_unknown_api_path_and_method_answer_json(client):
     assert response.status_code == 404 and response.is_json
     response = client.delete("/api/v1/events", headers=headers)
     assert response.status_code == 405 and response.is_json
+
+
+def test_filters_do_not_find_a_reserved_event_by_what_its_mask_hides(client):
+    staff, owner = make_user(), make_user()
+    make_audience("presse")
+    make_category("empfang")
+    make_event(
+        owner,
+        title="Geheim",
+        status="published",
+        visibility="confidential",
+        audiences=["presse"],
+        category="empfang",
+    )
+    db.session.commit()
+
+    def found(user, query: str) -> list[str]:
+        """Return the titles the API lists for the user with the filter."""
+        response = client.get(f"/api/v1/events?{query}", headers=api_headers(user))
+        assert response.status_code == 200, response.json
+        return [e["title"] for e in response.json["items"]]
+
+    assert found(staff, "") == ["Reserviert"]  # the slot itself stays visible
+    code = owner.department.code
+    for query in (f"department={code}", "audience=presse"):
+        assert found(staff, query) == [], query  # else each guess would tell the hidden value
+        assert found(owner, query) == ["Geheim"], query
+    by_category = queries.apply_filter(
+        select(Event.title), CalendarFilter(category="empfang"), staff
+    )
+    assert db.session.scalars(by_category).all() == []  # the calendar pages' category filter
+    by_category = queries.apply_filter(
+        select(Event.title), CalendarFilter(category="empfang"), owner
+    )
+    assert db.session.scalars(by_category).all() == ["Geheim"]
 
 
 def test_list_searches_words_the_caller_may_read(client):

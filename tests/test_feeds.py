@@ -150,6 +150,16 @@ def test_private_feed_shows_internal_and_masks_confidential_for_outsiders(app, c
     assert titles(outsider) == ["Internes Treffen", "Reserviert"]
     assert titles(owner) == ["Entwurf des Amts", "Geheime Runde", "Internes Treffen"]
     assert titles(comms) == ["Entwurf des Amts", "Geheime Runde", "Internes Treffen"]
+    # Filtered by the owning department, the reserved slot is not found by what it hides.
+    only = f"?department={owner.department_id}"
+
+    def filtered(user):
+        """Return the summaries of the user's private feed filtered by the owner's department."""
+        response = client.get(f"/calendar/private/{user.feed_token(key)}.ics{only}")
+        return sorted(str(e["SUMMARY"]) for e in parse_icalendar(response.data).walk("VEVENT"))
+
+    assert filtered(outsider) == ["Internes Treffen"]
+    assert filtered(owner) == ["Entwurf des Amts", "Geheime Runde", "Internes Treffen"]
 
 
 def test_private_feed_token_is_checked_and_resettable(app, client):

@@ -113,7 +113,12 @@ def for_audience(code: str) -> ColumnElement[bool]:
 
 
 def apply_filter(query: Select, flt: CalendarFilter, viewer=None) -> Select:
-    """Narrow a select of events by the filter (searching as `viewer`, by default anonymous)."""
+    """Narrow a select of events by the filter (searching as `viewer`, by default anonymous).
+
+    Department, audience and category match only events whose details the viewer may read:
+    an event shown as "reserved" must not be found by what its mask hides (like the search).
+    """
+    readable = policy.details_clause(None if flt.public_only else viewer)
     if flt.departments:
         cohosted = exists(
             select(1).where(
@@ -121,13 +126,14 @@ def apply_filter(query: Select, flt: CalendarFilter, viewer=None) -> Select:
                 event_cohosts.c.department_id.in_(flt.departments),
             )
         )
-        query = query.where(or_(Event.department_id.in_(flt.departments), cohosted))
+        query = query.where(readable, or_(Event.department_id.in_(flt.departments), cohosted))
     if flt.venue_id:
         query = query.where(Event.venue_id == flt.venue_id)
     if flt.audience:
-        query = query.where(for_audience(flt.audience))
+        query = query.where(readable, for_audience(flt.audience))
     if flt.category:
-        query = query.where(Event.category_id.in_(select(Category.id).filter_by(code=flt.category)))
+        categories = select(Category.id).filter_by(code=flt.category)
+        query = query.where(readable, Event.category_id.in_(categories))
     if flt.status:
         query = query.where(Event.status == Status(flt.status))
     if flt.q:

@@ -159,7 +159,9 @@ def private(token: str):
     """Serve everything the token's user may see, confidential events masked for outsiders."""
     user = _user_for_token(token)
     query = apply_filter(
-        _window().where(policy.visible_clause(user)), CalendarFilter.from_args(request.args, user)
+        _window().where(policy.visible_clause(user)),
+        CalendarFilter.from_args(request.args, user),
+        user,  # filters and search find a masked event only by what the user may read
     )
 
     def masked_ids() -> set[int]:
