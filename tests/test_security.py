@@ -68,6 +68,24 @@ def test_login_rejects_wrong_password_and_inactive_accounts(browser):
     assert browser.get("/month").status_code == 302
 
 
+def test_login_checks_a_password_hash_also_for_unknown_and_inactive_addresses(browser, monkeypatch):
+    # The scrypt check is most of a login's time: without it for unknown addresses, the
+    # answer's speed would tell which addresses have an account.
+    from app.accounts import models
+
+    checked = []
+    real = models.check_password_hash
+    monkeypatch.setattr(models, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    user, locked = make_user(), make_user(active=False)
+    db.session.commit()
+    for email in ("niemand@stadt.example", locked.email, user.email):
+        response = browser.post("/login", {"email": email, "password": "wrong"})
+        assert response.status_code == 200
+    assert len(checked) == 3 and checked[2] == user.password_hash
+    assert checked[0] == checked[1] != user.password_hash  # the decoy, made like real hashes
+    assert checked[0].split("$")[0] == user.password_hash.split("$")[0]
+
+
 def test_login_does_not_redirect_to_other_hosts(browser):
     user = make_user()
     db.session.commit()

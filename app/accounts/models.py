@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -130,3 +131,21 @@ class ApiToken(db.Model):
         """Create a token row for the user and return it with the plain token (shown once)."""
         plain = "sk_" + secrets.token_urlsafe(32)
         return cls(user=user, token_hash=hash_token(plain), created_at=now), plain
+
+
+@cache
+def _decoy_hash() -> str:
+    """Return a hash of a random password, made like the real ones (scrypt, a salt)."""
+    return generate_password_hash(secrets.token_urlsafe(24))
+
+
+def check_password_of(user: User | None, password: str) -> bool:
+    """Return True when the user exists, is active and the password is right.
+
+    Without such a user a decoy hash is checked all the same, so the time an answer takes does
+    not tell whether an address has an account.
+    """
+    if user is None or not user.active:
+        check_password_hash(_decoy_hash(), password)
+        return False
+    return user.check_password(password)

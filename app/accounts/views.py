@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.accounts import operations
 from app.accounts.access import public
 from app.accounts.forms import AccountForm, ConfirmForm, LoginForm, PasswordForm
-from app.accounts.models import User
+from app.accounts.models import User, check_password_of
 from app.accounts.signals import logged_in, logged_out, login_failed
 from app.errors import ValidationError
 from app.extensions import db, limiter
@@ -63,7 +63,7 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).filter_by(email=email))
-        if user is not None and user.active and user.check_password(form.password.data):
+        if check_password_of(user, form.password.data):  # as slow for unknown addresses
             session.clear()  # a fresh session id against fixation
             login_user(user, remember=form.remember.data)
             logged_in.send(current_app._get_current_object(), user=user)
