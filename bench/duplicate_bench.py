@@ -1,7 +1,7 @@
 """Duplicate-event benchmark: quality on the labelled title pairs and the cost in the engine.
 
 (a) Every pair of ``tests/data/event_title_pairs.csv`` goes through
-    ``app.conflicts.titles.similar``: precision and recall (the set was written alongside the
+    ``app.events.titles.similar``: precision and recall (the set was written alongside the
     rules, so treat the figures as an upper bound), and the time per pair.
 (b) On the conflict data set (``conflict_dataset.py``: 100,000 events, PostgreSQL), the same
     proposals as ``conflict_bench.py`` (half new ones with a title like the data set's, half
@@ -34,9 +34,10 @@ import conflict_bench  # noqa: E402
 import conflict_dataset  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.conflicts import kinds, titles  # noqa: E402
+from app.conflicts import kinds  # noqa: E402
 from app.conflicts.engine import Proposal, check  # noqa: E402
 from app.conflicts.listing import conflicts_between  # noqa: E402
+from app.events import titles  # noqa: E402
 from app.events.walltime import utc_to_local  # noqa: E402
 from app.extensions import db  # noqa: E402
 from config import Config  # noqa: E402

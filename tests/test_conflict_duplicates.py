@@ -9,11 +9,12 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.conflicts import listing, titles
+from app.conflicts import listing
 from app.conflicts.engine import Proposal, check
 from app.conflicts.gate import overrides_of
 from app.conflicts.models import Severity
 from app.errors import ValidationError
+from app.events import titles
 from app.events.operations import proposal_for, set_status, update_event
 from app.events.validation import EventInput
 from app.extensions import db

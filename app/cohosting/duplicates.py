@@ -5,8 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.cohosting.models import CohostRequest
-from app.conflicts import titles
-from app.events import policy
+from app.events import policy, titles
 from app.events.models import Event, Status, Visibility
 from app.extensions import db
 

@@ -1,7 +1,7 @@
 """Duplicate: another department's event that is probably the same event (``warning``).
 
 Another department's event that is not cancelled, on the same local day or the day before or
-after, whose title is similar after normalisation (``app.conflicts.titles``), or at the same
+after, whose title is similar after normalisation (``app.events.titles``), or at the same
 venue on the same day with a somewhat similar title. Events that share a hosting department
 are one department's planning, not a duplicate.
 
@@ -21,13 +21,14 @@ from functools import lru_cache
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, bindparam, or_, select
 
-from app.conflicts import facts, titles
+from app.conflicts import facts
 from app.conflicts.conflict import Conflict, LazyText, pair_key, pair_of
 from app.conflicts.describe import Describer
 from app.conflicts.facts import EventFacts
 from app.conflicts.models import Severity
 from app.conflicts.overlap import day_overlap, is_postgresql, param
 from app.conflicts.scope import Checked, Shape, Window
+from app.events import titles
 from app.events.models import Event, Status
 from app.extensions import db
 
